@@ -1,0 +1,78 @@
+"""Test personas reused by every test: two dealers and the people who work there."""
+
+import pytest
+
+from dcrc.core.choices import Role
+from tests.factories import DealerFactory, DealerGroupFactory, ManufacturerFactory, UserFactory
+
+
+@pytest.fixture
+def maker(db):
+    return ManufacturerFactory(name="一汽-大众")
+
+
+@pytest.fixture
+def group(db):
+    return DealerGroupFactory(name="广汽汽车集团")
+
+
+@pytest.fixture
+def dealer_a(maker, group):
+    return DealerFactory(
+        code="A001",
+        name="广州一汽大众4S店",
+        short_name="广州店",
+        manufacturer=maker,
+        group=group,
+        region="华南",
+    )
+
+
+@pytest.fixture
+def dealer_b(maker):
+    return DealerFactory(
+        code="B001", name="北京一汽大众4S店", short_name="北京店", manufacturer=maker, region="华北"
+    )
+
+
+@pytest.fixture
+def agent_a(dealer_a):
+    return UserFactory(username="agent_a", role=Role.DCRC_AGENT, dealers=[dealer_a])
+
+
+@pytest.fixture
+def cr_manager_a(dealer_a):
+    return UserFactory(username="crm_a", role=Role.CR_MANAGER, dealers=[dealer_a])
+
+
+@pytest.fixture
+def archive_admin_a(dealer_a):
+    return UserFactory(username="archive_a", role=Role.ARCHIVE_ADMIN, dealers=[dealer_a])
+
+
+@pytest.fixture
+def technician_a(dealer_a):
+    return UserFactory(username="tech_a", role=Role.TECHNICIAN, dealers=[dealer_a])
+
+
+@pytest.fixture
+def agent_b(dealer_b):
+    return UserFactory(username="agent_b", role=Role.DCRC_AGENT, dealers=[dealer_b])
+
+
+@pytest.fixture
+def regional_manager(maker, dealer_a, dealer_b):
+    """A manufacturer user: sees the maker's dealers of the 华南 region only."""
+    return UserFactory(
+        username="oem_south", role=Role.REGIONAL_MANAGER, manufacturer=maker, region="华南"
+    )
+
+
+@pytest.fixture
+def group_manager(group, dealer_a, dealer_b):
+    return UserFactory(username="group_mgr", role=Role.GROUP_MANAGER, dealer_group=group)
+
+
+def login(client, user):
+    client.force_login(user)
+    return client

@@ -1,0 +1,98 @@
+"""Factories for tests and benchmarks. Customers and vehicles go through the services, as users do."""
+
+from __future__ import annotations
+
+import datetime
+import random
+import string
+
+import factory
+
+from dcrc.core.choices import Role
+from dcrc.core.models import Dealer, DealerGroup, Manufacturer, User
+from dcrc.customers import services
+from dcrc.customers.normalize import vin_check_digit
+
+VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤单"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志伟海燕小龙云飞晓东春梅宇轩子涵浩然欣怡思远佳琪梓萱"
+
+
+def random_vin(rng: random.Random | None = None, prefix: str = "LSV") -> str:
+    rng = rng or random
+    body = prefix + "".join(rng.choice(VIN_CHARS) for _ in range(14 - len(prefix) + 3))
+    vin = body[:8] + "0" + body[8:16]
+    return vin[:8] + vin_check_digit(vin) + vin[9:]
+
+
+def random_mobile(rng: random.Random | None = None) -> str:
+    rng = rng or random
+    return rng.choice(["138", "139", "135", "186", "158", "177", "199"]) + "".join(
+        rng.choice(string.digits) for _ in range(8)
+    )
+
+
+def random_plate(rng: random.Random | None = None, province: str = "粤") -> str:
+    rng = rng or random
+    letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+    return province + rng.choice(letters) + "".join(rng.choice("0123456789") for _ in range(5))
+
+
+def random_name(rng: random.Random | None = None) -> str:
+    rng = rng or random
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice([1, 2])))
+
+
+class ManufacturerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Manufacturer
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"厂家{n}")
+
+
+class DealerGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DealerGroup
+
+    name = factory.Sequence(lambda n: f"集团{n}")
+
+
+class DealerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Dealer
+
+    code = factory.Sequence(lambda n: f"D{n:04d}")
+    name = factory.Sequence(lambda n: f"测试汽车销售服务有限公司{n}")
+    short_name = factory.Sequence(lambda n: f"测试4S店{n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    display_name = factory.Sequence(lambda n: f"员工{n}")
+    role = Role.DCRC_AGENT
+    password = factory.django.Password("pw-for-tests-1")
+
+    @factory.post_generation
+    def dealers(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.dealers.set(extracted)
+
+
+def make_customer(dealer: Dealer, **fields):
+    fields.setdefault("name", random_name())
+    fields.setdefault("mobile", random_mobile())
+    return services.customer_create(dealer=dealer, **fields)
+
+
+def make_vehicle(owner, **fields):
+    fields.setdefault("vin", random_vin())
+    fields.setdefault("plate", random_plate())
+    fields.setdefault("brand", "大众")
+    fields.setdefault("series", "帕萨特")
+    fields.setdefault("purchase_date", datetime.date(2023, 5, 1))
+    return services.vehicle_create(owner=owner, **fields)
