@@ -1,7 +1,5 @@
 """Attach the dealer the user is working for to each request (chosen in the navbar)."""
 
-from django.utils.functional import SimpleLazyObject
-
 SESSION_KEY = "dcrc_dealer_id"
 
 
@@ -27,5 +25,6 @@ class CurrentDealerMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.dealer = SimpleLazyObject(lambda: _current_dealer(request))
+        # None when the user chose "all my dealers" or is not logged in.
+        request.dealer = _current_dealer(request)
         return self.get_response(request)

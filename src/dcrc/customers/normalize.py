@@ -58,7 +58,8 @@ def normalize_text(value: str | None) -> str:
     """NFKC-normalise (full-width → half-width), strip and collapse whitespace; None → ""."""
     if not value:
         return ""
-    value = unicodedata.normalize("NFKC", value).translate(_INVISIBLE)
+    # Drop invisibles first: removing them after NFKC could leave text that NFKC changes again.
+    value = unicodedata.normalize("NFKC", value.translate(_INVISIBLE))
     # NFKC already maps the ideographic space U+3000 to " "; be explicit anyway.
     value = value.replace("\u3000", " ")
     return _WHITESPACE_RE.sub(" ", value).strip()
@@ -73,13 +74,14 @@ def _compact(value: str | None) -> str:
 
 # An extension written after the number: "转123", "分机 123", "ext. 123", "x123", "#123".
 _PHONE_EXTENSION_RE = re.compile(
-    r"\s*(?:转|轉|分机|分機|内线|ext\.?|extension|x|#)\s*\d{1,6}\s*$", re.IGNORECASE
+    r"\s*(?:转|轉|分机|分機|内线|ext\.?|extension|x|#)\s*\d{1,6}\s*$", re.IGNORECASE | re.ASCII
 )
 # Characters people put between digits; anything else (letters, a second number
 # separated by "/" or "、", ...) makes the value invalid rather than guessed at.
-_PHONE_ALLOWED_RE = re.compile(r"^\+?[\d\s\-().]*$")
-_MOBILE_RE = re.compile(r"^1\d{10}$")
-_LANDLINE_RE = re.compile(r"^0[1-9]\d{8,10}$")
+# (re.ASCII everywhere: NFKC leaves e.g. Arabic-Indic digits alone, and \d would match them.)
+_PHONE_ALLOWED_RE = re.compile(r"^\+?[\d\s\-\u2010-\u2015().]*$", re.ASCII)
+_MOBILE_RE = re.compile(r"^1\d{10}$", re.ASCII)
+_LANDLINE_RE = re.compile(r"^0[1-9]\d{8,10}$", re.ASCII)
 
 
 def _invalid_phone() -> ValidationError:
@@ -114,7 +116,7 @@ def _phone_national_digits(digits: str, *, international: bool) -> str | None:
         nsn = digits
     else:
         return None
-    if nsn.startswith("0") or not nsn.isdigit() or not 7 <= len(nsn) <= 11:
+    if nsn.startswith("0") or not 7 <= len(nsn) <= 11:
         return None
     try:
         number = phonenumbers.parse("+86" + nsn)
@@ -155,7 +157,7 @@ def normalize_phone(value: str) -> str:
     if not _PHONE_ALLOWED_RE.match(text):
         raise _invalid_phone()
     international = text.startswith("+")
-    groups = re.findall(r"\d+", text)
+    groups = re.findall(r"[0-9]+", text)
     result = _phone_national_digits("".join(groups), international=international)
     if result is None and len(groups) >= 2 and len(groups[-1]) <= 6:
         # "010-1234 5678-123": a trailing group after a complete landline is an extension.
@@ -267,7 +269,7 @@ def normalize_vin(value: str) -> str:
     China, imported ones included.
     """
     vin = _compact(value)
-    if not vin.isascii() or not vin.isalnum():
+    if not re.fullmatch(r"[0-9A-Z]*", vin):
         raise ValidationError(
             gettext("A VIN consists of letters and digits only."), code="invalid_vin_chars"
         )
@@ -301,7 +303,7 @@ _PLATE_RE = re.compile(
       | [A-HJK]{_SERIAL}\d{{4}}             # small new-energy, D/F, now A-K: 京AD12345
       | \d{{5}}[DF]                         # large new-energy: 粤B12345D
     )$""",
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,
 )
 
 
@@ -351,7 +353,7 @@ _ID_PROVINCES = frozenset(
     + ("41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64")
     + ("65", "71", "81", "82", "83")
 )
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
+_ID_RE = re.compile(r"^\d{17}[\dX]$", re.ASCII)
 _EARLIEST_BIRTHDAY = datetime.date(1900, 1, 1)
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dcrc.core.models import Dealer, User
 
 from . import normalize
-from .choices import Activity
+from .choices import Activity, SpendBand
 from .models import Customer, SearchKey, ServiceVisit, Vehicle, VehicleOwnership
 
 # How many keys one search reads at most per kind: bounds the work whatever the data size.
@@ -75,7 +76,7 @@ def search_plan(query: str) -> SearchPlan:
 
 def customer_search_ids(*, dealer_ids: list[int], query: str) -> list[int]:
     """Customer ids matching `query`, best first; at most SEARCH_CANDIDATES per kind."""
-    plan = search_plan(query)
+    plan = search_plan(query.replace("\x00", ""))  # PostgreSQL text cannot hold NUL
     best: dict[int, tuple[int, str]] = {}
     for prefix, rank in plan.ranges:
         rows = (
@@ -135,6 +136,25 @@ def customer_detail(*, user: User, pk: int) -> Customer:
         )
         .get(pk=pk)
     )
+
+
+def customer_yearly_spend(
+    *, customer: Customer, today: datetime.date | None = None
+) -> tuple[Decimal, str]:
+    """Spend of the last 12 months and its band of the DCRC reports (domain §9)."""
+    today = today or timezone.localdate()
+    spend = ServiceVisit.objects.filter(
+        customer=customer, visit_date__gt=today - datetime.timedelta(days=365)
+    ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    if spend <= 500:
+        band = SpendBand.UP_TO_500
+    elif spend <= 1000:
+        band = SpendBand.UP_TO_1000
+    elif spend <= 3000:
+        band = SpendBand.UP_TO_3000
+    else:
+        band = SpendBand.ABOVE_3000
+    return spend, band
 
 
 def customer_visits(*, customer: Customer, limit: int = 50) -> list[ServiceVisit]:

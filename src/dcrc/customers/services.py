@@ -189,7 +189,9 @@ def customer_search_keys(customer: Customer, vehicles: Iterable[tuple[str, str]]
         if customer.kind != CustomerKind.INDIVIDUAL:
             # Company names are searched by any part ("华为" finds 深圳华为技术有限公司).
             keys.update(SearchKey.NAME + name[i:] for i in range(1, len(name) - 1))
-        full, initials = normalize.name_pinyin(customer.name)
+        full, initials = normalize.name_pinyin(
+            customer.name, person=customer.kind == CustomerKind.INDIVIDUAL
+        )
         if full:
             keys.add(SearchKey.PINYIN + full)
         if initials:
@@ -239,7 +241,9 @@ def customer_create(*, dealer: Dealer, by: User | None = None, **fields: Any) ->
     elif Customer.objects.filter(dealer=dealer, owner_code=cleaned["owner_code"]).exists():
         raise ValidationError({"owner_code": [_("This owner code is already in use.")]})
     customer = Customer(dealer=dealer, created_by=by, **cleaned)
-    customer.name_pinyin = normalize.name_pinyin(customer.name)[0]
+    customer.name_pinyin = normalize.name_pinyin(
+        customer.name, person=customer.kind == CustomerKind.INDIVIDUAL
+    )[0]
     customer.save()
     search_keys_rebuild([customer])
     return customer
@@ -256,7 +260,9 @@ def customer_update(*, customer: Customer, by: User | None = None, **fields: Any
             raise ValidationError({"owner_code": [_("This owner code is already in use.")]})
     for field, value in cleaned.items():
         setattr(customer, field, value)
-    customer.name_pinyin = normalize.name_pinyin(customer.name)[0]
+    customer.name_pinyin = normalize.name_pinyin(
+        customer.name, person=customer.kind == CustomerKind.INDIVIDUAL
+    )[0]
     customer.save()
     search_keys_rebuild([customer])
     return customer
@@ -519,14 +525,19 @@ def service_visit_record(
 
 
 def vehicle_mileage_refresh(*, vehicle: Vehicle) -> None:
-    """Set the vehicle's current reading and first-service date from its history."""
+    """Set the vehicle's current reading, and its first-service date once it has had one."""
     latest = vehicle.visits.order_by("-visit_date", "-mileage").first()
-    first = vehicle.visits.order_by("visit_date").values_list("visit_date", flat=True).first()
+    first = (
+        vehicle.visits.filter(visit_type=VisitType.FIRST_MAINTENANCE)
+        .order_by("visit_date")
+        .values_list("visit_date", flat=True)
+        .first()
+    )
     if latest:
         vehicle.mileage, vehicle.mileage_date = latest.mileage, latest.visit_date
     else:
         vehicle.mileage, vehicle.mileage_date = vehicle.purchase_mileage, vehicle.purchase_date
-    vehicle.first_service_date = first
+    vehicle.first_service_date = first or vehicle.first_service_date
     vehicle.save(update_fields=["mileage", "mileage_date", "first_service_date", "updated_at"])
 
 

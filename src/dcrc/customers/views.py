@@ -124,6 +124,7 @@ def customer_detail(request, pk):
         "customer": customer,
         "activity": Activity(selectors.customer_activity(customer)),
         "visits": selectors.customer_visits(customer=customer),
+        "yearly_spend": selectors.customer_yearly_spend(customer=customer),
         "previous_owners": selectors.vehicle_previous_owners(customer=customer),
         "duplicates": selectors.customer_possible_duplicates(customer=customer),
         "can_reveal_phone": request.user.has_perm("customers.reveal_phone"),
@@ -170,7 +171,7 @@ def customer_photo(request, pk):
 @login_required
 def customer_create(request):
     _require(request, "customers.edit")
-    if request.dealer is None:
+    if not request.dealer:
         messages.warning(request, _("Choose a dealer in the top bar before adding customers."))
         return redirect("customers:list")
     form = CustomerForm(request.POST or None, request.FILES or None, dealer=request.dealer)
