@@ -98,9 +98,7 @@ def test_it_refuses_a_transfer_dated_before_the_current_ownership(dealer_a):
     seller, buyer = make_customer(dealer_a), make_customer(dealer_a)
     vehicle = make_vehicle(seller, purchase_date=datetime.date(2023, 1, 1))
     with pytest.raises(ValidationError):
-        services.vehicle_transfer(
-            vehicle=vehicle, new_owner=buyer, date=datetime.date(2022, 1, 1)
-        )
+        services.vehicle_transfer(vehicle=vehicle, new_owner=buyer, date=datetime.date(2022, 1, 1))
 
 
 def test_it_refuses_a_transfer_to_another_dealers_customer(dealer_a, dealer_b):
@@ -146,9 +144,7 @@ def test_it_refuses_to_merge_a_customer_with_itself(dealer_a, archive_admin_a):
 
 def _visit(vehicle, day, mileage, **fields):
     fields.setdefault("visit_type", VisitType.PERIODIC_MAINTENANCE)
-    return services.service_visit_record(
-        vehicle=vehicle, visit_date=day, mileage=mileage, **fields
-    )
+    return services.service_visit_record(vehicle=vehicle, visit_date=day, mileage=mileage, **fields)
 
 
 def test_it_keeps_visit_aggregates_of_the_customer(dealer_a):
@@ -215,7 +211,9 @@ def test_it_records_a_lower_reading_with_an_explicit_correction(dealer_a, archiv
 def test_it_corrects_the_current_reading_explicitly(dealer_a, archive_admin_a):
     vehicle = make_vehicle(make_customer(dealer_a))
     _visit(vehicle, datetime.date(2024, 3, 1), 90000)
-    services.mileage_correct(vehicle=vehicle, new_mileage=9000, reason="录入错误", by=archive_admin_a)
+    services.mileage_correct(
+        vehicle=vehicle, new_mileage=9000, reason="录入错误", by=archive_admin_a
+    )
     vehicle.refresh_from_db()
     assert vehicle.mileage == 9000
     assert MileageCorrection.objects.get().reason == "录入错误"

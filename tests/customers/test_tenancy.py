@@ -64,7 +64,9 @@ def test_it_cannot_transfer_to_another_dealers_customer(client, agent_a, archive
     assert "new_owner" in response.context["form"].errors
 
 
-def test_it_lets_a_regional_manager_see_only_the_region(client, regional_manager, archive_a, dealer_b):
+def test_it_lets_a_regional_manager_see_only_the_region(
+    client, regional_manager, archive_a, dealer_b
+):
     northern = make_customer(dealer_b, name="北方客户")
     customer, _ = archive_a
     client.force_login(regional_manager)

@@ -260,3 +260,11 @@ def test_it_creates_and_revokes_an_api_token(client, agent_a):
     client.post(reverse("api_tokens"), {"revoke": token.pk})
     assert not agent_a.api_tokens.exists()
     assert client.post(reverse("api_tokens"), {"revoke": "x"}).status_code == 302
+
+
+def test_it_stays_chinese_for_english_browsers_until_english_is_chosen(client, agent_a):
+    client.force_login(agent_a)
+    page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "客户档案" in page
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert "Customer archive" in client.get(reverse("home")).content.decode()

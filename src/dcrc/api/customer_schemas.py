@@ -4,27 +4,38 @@ Outputs list their fields explicitly so that internal columns (pinyin, search ke
 fields) never leak; phone and ID numbers are masked unless the caller may and asks to see them.
 """
 
-from __future__ import annotations
-
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
+from django.db import models
 from ninja import Field, Schema
+from pydantic import ValidationError, ValidatorFunctionWrapHandler, field_validator
 
 from dcrc.customers import choices, normalize
-from dcrc.customers.models import Customer, Vehicle
+from dcrc.customers.models import Customer
 
 from .pagination import PageParams
-from .schemas import BIGINT_MAX, Choice, DealerOut, PageOut, PartialSchema, Text
+from .schemas import (
+    Choice,
+    Date,
+    DealerOut,
+    Id,
+    PageOut,
+    PartialSchema,
+    StrictBool,
+    StrictInt,
+    Text,
+)
 
-MAX_KM = 2_000_000  # no car reads more; keeps the value inside the integer column
-Km = Annotated[int, Field(ge=0, le=MAX_KM)]
+MAX_KM = 5_000_000  # as services.MAX_ODOMETER_KM: no road vehicle reaches it
+Km = Annotated[StrictInt, Field(ge=0, le=MAX_KM)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 # Raw numbers may carry spaces, dashes, "+86" and full-width digits; the services clean them.
 RawNumber = Text(40)
 Remarks = Text(2000)
+PHONE_FIELDS = ("mobile", "home_phone", "office_phone")
 
 
 @dataclass(frozen=True)
@@ -39,18 +50,16 @@ class Reveal:
         return [*(PHONE_FIELDS if self.phones else ()), *(["id_number"] if self.id_number else ())]
 
 
-PHONE_FIELDS = ("mobile", "home_phone", "office_phone")
-
-
 # --- parameters ----------------------------------------------------------------------------
 
 
 class ListParams(PageParams):
-    q: Text(100) | None = Field(  # type: ignore[valid-type]
-        None, description="Search: name, pinyin or initials, phone (or its last 4+ digits), "
-        "plate, VIN (or its last 6+ characters). Results are ranked, best first."
+    q: Text(100) | None = Field(
+        None,
+        description="Search: name, pinyin or initials, phone (or its last 4+ digits), "
+        "plate, VIN (or its last 6+ characters). Results are ranked, best first.",
     )
-    dealer: Text(20) | None = Field(  # type: ignore[valid-type]
+    dealer: Text(20) | None = Field(
         None, description="Only this dealer (code or id) of the ones you may see."
     )
 
@@ -68,7 +77,7 @@ class CustomerListParams(ListParams, UnmaskParams):
 
 
 class SearchParams(CustomerListParams):
-    q: Text(100, min_length=1) = Field(  # type: ignore[valid-type]
+    q: Text(100, min_length=1) = Field(
         ..., description="What was typed in the search box (see GET /customers)."
     )
 
@@ -79,52 +88,63 @@ class SearchParams(CustomerListParams):
 class CustomerFields(PartialSchema):
     """Every writable field of a customer; a field left out keeps its value (or default)."""
 
-    owner_code: Text(30, min_length=1) = Field(  # type: ignore[valid-type]
+    owner_code: Text(30, min_length=1) = Field(
         None, description="Owner code (车主代号); given by the dealer's sequence when left out."
     )
-    kind: Choice(choices.CustomerKind) = Field(None, description="Default: individual.")  # type: ignore[valid-type]
-    name: Text(100, min_length=1) = None  # type: ignore[valid-type]
-    gender: Choice(choices.Gender, blank=True) | None = Field(  # type: ignore[valid-type]
+    kind: Choice(choices.CustomerKind) = Field(None, description="Default: individual.")
+    name: Text(100, min_length=1) = None
+    gender: Choice(choices.Gender, blank=True) | None = Field(
         None, description="Read from the ID number when left out."
     )
-    mobile: RawNumber | None = Field(None, description="A mainland mobile number.")  # type: ignore[valid-type]
-    home_phone: RawNumber | None = None  # type: ignore[valid-type]
-    office_phone: RawNumber | None = None  # type: ignore[valid-type]
-    id_number: RawNumber | None = Field(  # type: ignore[valid-type]
+    mobile: RawNumber | None = Field(None, description="A mainland mobile number.")
+    home_phone: RawNumber | None = None
+    office_phone: RawNumber | None = None
+    id_number: RawNumber | None = Field(
         None,
         description="Resident ID number of a person, unified social credit code of an organisation.",
     )
-    birthday: datetime.date | None = None
-    birthday_calendar: Choice(choices.BirthdayCalendar) = Field(None, description="Default: solar.")  # type: ignore[valid-type]
-    lunar_birthday_month: int | None = Field(None, ge=1, le=12)
-    lunar_birthday_day: int | None = Field(None, ge=1, le=30)
-    lunar_birthday_leap: bool = None  # type: ignore[assignment]
-    address: Text(200) | None = None  # type: ignore[valid-type]
-    postcode: Text(6) | None = None  # type: ignore[valid-type]
-    fax: Text(20) | None = None  # type: ignore[valid-type]
-    email: Text(254) | None = None  # type: ignore[valid-type]
-    employer: Text(100) | None = None  # type: ignore[valid-type]
-    job_title: Text(50) | None = None  # type: ignore[valid-type]
-    education: Choice(choices.Education, blank=True) | None = None  # type: ignore[valid-type]
-    hobbies: Text(200) | None = None  # type: ignore[valid-type]
-    preferred_contact_time: Text(50) | None = None  # type: ignore[valid-type]
-    contact_preference: Choice(choices.ContactPreference) = Field(None, description="Default: phone.")  # type: ignore[valid-type]
-    sms_opt_out: bool = None  # type: ignore[assignment]
-    lifecycle: Choice(choices.Lifecycle) = Field(None, description="Default: customer.")  # type: ignore[valid-type]
-    membership_no: Text(30) | None = None  # type: ignore[valid-type]
-    membership_expires: datetime.date | None = None
-    relationship: Text(50) | None = None  # type: ignore[valid-type]
-    identity_background: Text(50) | None = None  # type: ignore[valid-type]
-    remarks: Remarks | None = None  # type: ignore[valid-type]
+    birthday: Date | None = None
+    birthday_calendar: Choice(choices.BirthdayCalendar) = Field(None, description="Default: solar.")
+    lunar_birthday_month: StrictInt | None = Field(None, ge=1, le=12)
+    lunar_birthday_day: StrictInt | None = Field(None, ge=1, le=30)
+    lunar_birthday_leap: StrictBool = None
+    address: Text(200) | None = None
+    postcode: Text(6) | None = None
+    fax: Text(20) | None = None
+    email: Text(254) | None = None
+    employer: Text(100) | None = None
+    job_title: Text(50) | None = None
+    education: Choice(choices.Education, blank=True) | None = None
+    hobbies: Text(200) | None = None
+    preferred_contact_time: Text(50) | None = None
+    contact_preference: Choice(choices.ContactPreference) = Field(
+        None, description="Default: phone."
+    )
+    sms_opt_out: StrictBool = None
+    lifecycle: Choice(choices.Lifecycle) = Field(None, description="Default: customer.")
+    membership_no: Text(30) | None = None
+    membership_expires: Date | None = None
+    relationship: Text(50) | None = None
+    identity_background: Text(50) | None = None
+    remarks: Remarks | None = None
 
 
 class CustomerCreateIn(CustomerFields):
-    dealer: int | Text(20, min_length=1) | None = Field(  # type: ignore[valid-type]
+    dealer: Annotated[Id, Field(strict=True)] | Text(20, min_length=1) | None = Field(
         None,
         description="The dealer (id or code) the customer belongs to; "
         "may be left out by a user of exactly one dealer.",
     )
-    name: Text(100, min_length=1)  # type: ignore[valid-type]
+    name: Text(100, min_length=1)
+
+    @field_validator("dealer", mode="wrap")
+    @classmethod
+    def _one_message(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        # A union's errors name each branch's internals; one plain message says it better.
+        try:
+            return handler(value)
+        except ValidationError:
+            raise ValueError("Give the dealer's id or code.") from None
 
 
 class CustomerUpdateIn(CustomerFields):
@@ -137,69 +157,61 @@ class CustomerUpdateIn(CustomerFields):
 class VehicleFields(PartialSchema):
     """Every writable field of a vehicle. Mileage moves only through service visits."""
 
-    vin: Text(40, min_length=1) = Field(None, description="17 characters with a valid check digit.")  # type: ignore[valid-type]
-    plate: Text(20) | None = Field(None, description="e.g. 京A12345, 粤BD12345.")  # type: ignore[valid-type]
-    archive_no: Text(30) | None = None  # type: ignore[valid-type]
-    brand: Text(30) | None = None  # type: ignore[valid-type]
-    series: Text(50) | None = None  # type: ignore[valid-type]
-    model_code: Text(50) | None = None  # type: ignore[valid-type]
-    model_year: int | None = Field(None, ge=1900, le=2100)
-    engine_no: Text(30) | None = None  # type: ignore[valid-type]
-    engine_model: Text(30) | None = None  # type: ignore[valid-type]
-    gearbox_model: Text(30) | None = None  # type: ignore[valid-type]
-    gearbox_no: Text(30) | None = None  # type: ignore[valid-type]
-    key_no: Text(30) | None = None  # type: ignore[valid-type]
-    transmission: Choice(choices.TransmissionType, blank=True) | None = None  # type: ignore[valid-type]
+    vin: Text(40, min_length=1) = Field(None, description="17 characters with a valid check digit.")
+    plate: Text(20) | None = Field(None, description="e.g. 京A12345, 粤BD12345.")
+    archive_no: Text(30) | None = None
+    brand: Text(30) | None = None
+    series: Text(50) | None = None
+    model_code: Text(50) | None = None
+    model_year: StrictInt | None = Field(None, ge=1900, le=2100)
+    engine_no: Text(30) | None = None
+    engine_model: Text(30) | None = None
+    gearbox_model: Text(30) | None = None
+    gearbox_no: Text(30) | None = None
+    key_no: Text(30) | None = None
+    transmission: Choice(choices.TransmissionType, blank=True) | None = None
     displacement: Decimal | None = Field(None, ge=0, max_digits=4, decimal_places=1)
-    equipment_code: Text(30) | None = None  # type: ignore[valid-type]
-    body_colour: Text(20) | None = None  # type: ignore[valid-type]
-    interior: Text(20) | None = None  # type: ignore[valid-type]
-    production_date: datetime.date | None = None
-    fuel_type: Choice(choices.FuelType, blank=True) | None = None  # type: ignore[valid-type]
-    purchase_date: datetime.date | None = None
-    purchase_mileage: Km = None  # type: ignore[assignment]
-    usage: Choice(choices.VehicleUsage) = Field(None, description="Default: private.")  # type: ignore[valid-type]
-    selling_dealer: Text(100) | None = None  # type: ignore[valid-type]
-    registration_place: Text(50) | None = None  # type: ignore[valid-type]
-    registration_date: datetime.date | None = None
-    purchase_method: Choice(choices.PurchaseMethod, blank=True) | None = None  # type: ignore[valid-type]
+    equipment_code: Text(30) | None = None
+    body_colour: Text(20) | None = None
+    interior: Text(20) | None = None
+    production_date: Date | None = None
+    fuel_type: Choice(choices.FuelType, blank=True) | None = None
+    purchase_date: Date | None = None
+    purchase_mileage: Km = None
+    usage: Choice(choices.VehicleUsage) = Field(None, description="Default: private.")
+    selling_dealer: Text(100) | None = None
+    registration_place: Text(50) | None = None
+    registration_date: Date | None = None
+    purchase_method: Choice(choices.PurchaseMethod, blank=True) | None = None
     purchase_price: Money | None = None
-    accessories: Text(300) | None = None  # type: ignore[valid-type]
-    insurer: Text(50) | None = None  # type: ignore[valid-type]
-    insurance_start: datetime.date | None = None
-    insurance_expiry: datetime.date | None = None
-    warranty_end_date: datetime.date | None = None
+    accessories: Text(300) | None = None
+    insurer: Text(50) | None = None
+    insurance_start: Date | None = None
+    insurance_expiry: Date | None = None
+    warranty_end_date: Date | None = None
     warranty_end_km: Km | None = None
-    first_service_date: datetime.date | None = None
-    sales_consultant: Text(30) | None = None  # type: ignore[valid-type]
+    first_service_date: Date | None = None
+    sales_consultant: Text(30) | None = None
 
 
 class VehicleCreateIn(VehicleFields):
-    vin: Text(40, min_length=1) = Field(..., description="17 characters with a valid check digit.")  # type: ignore[valid-type]
+    vin: Text(40, min_length=1) = Field(..., description="17 characters with a valid check digit.")
 
 
 class VehicleUpdateIn(VehicleFields):
     pass
 
 
-def service_fields(payload: Schema, *, exclude: set[str] | None = None) -> dict[str, Any]:
+def service_fields(
+    payload: Schema, model: type[models.Model], *, exclude: set[str] | None = None
+) -> dict[str, Any]:
     """The fields a client sent, as service keyword arguments; null clears a text field."""
     data = payload.model_dump(exclude_unset=True, exclude=exclude)
-    text_fields = {
-        name
-        for name, field in type(payload).model_fields.items()
-        if _accepts_text(field.annotation)
-    }
-    return {
-        name: "" if value is None and name in text_fields else value
-        for name, value in data.items()
-    }
-
-
-def _accepts_text(annotation: Any) -> bool:
-    if annotation is str:
-        return True
-    return any(_accepts_text(arg) for arg in getattr(annotation, "__args__", ()))
+    for name, value in data.items():
+        field = model._meta.get_field(name)
+        if value is None and isinstance(field, models.CharField | models.TextField):
+            data[name] = ""
+    return data
 
 
 # --- outputs -------------------------------------------------------------------------------
@@ -324,7 +336,7 @@ class CustomerDetailOut(CustomerOut):
     identity_background: str
     remarks: str
     merged_into: int | None = Field(description="Set when this record was merged into another.")
-    vehicles: list[CustomerVehicleOut]  # type: ignore[assignment]
+    vehicles: list[CustomerVehicleOut]
 
 
 class CustomerPage(PageOut):
@@ -361,25 +373,3 @@ def customer_out(
 
 def customer_detail_out(customer: Customer, reveal: Reveal) -> dict[str, Any]:
     return customer_out(customer, reveal, CustomerDetailOut)
-
-
-assert BIGINT_MAX  # re-exported for routers
-__all__ = [
-    "CustomerCreateIn",
-    "CustomerDetailOut",
-    "CustomerListParams",
-    "CustomerOut",
-    "CustomerPage",
-    "CustomerUpdateIn",
-    "Reveal",
-    "SearchParams",
-    "UnmaskParams",
-    "Vehicle",
-    "VehicleCreateIn",
-    "VehicleOut",
-    "VehiclePage",
-    "VehicleUpdateIn",
-    "customer_detail_out",
-    "customer_out",
-    "service_fields",
-]

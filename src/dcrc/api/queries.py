@@ -51,7 +51,9 @@ def vehicle_search_ids(*, dealer_ids: list[int], query: str) -> list[int]:
             keys.append(SearchKey.PLATE + normalize.plate_key(plate))
         return any(key.startswith(prefixes) for key in keys)
 
-    found = [(pk, owner_id, bool(prefixes) and matches(vin, plate)) for pk, owner_id, vin, plate in rows]
+    found = [
+        (pk, owner_id, bool(prefixes) and matches(vin, plate)) for pk, owner_id, vin, plate in rows
+    ]
     owners_found_by_vehicle = {owner_id for _, owner_id, matched in found if matched}
     chosen = [
         (rank[owner_id], pk)

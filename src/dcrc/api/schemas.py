@@ -1,20 +1,34 @@
 """Schemas and field types shared by every router of the API."""
 
-from __future__ import annotations
-
+import datetime
 import re
 from functools import partial
 from typing import Annotated, Any, Literal
 
 from django.db import models
 from ninja import Field, Schema
-from pydantic import AfterValidator, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, StringConstraints
 
 from dcrc.customers import normalize
 
 # Path and body ids are database keys: bigint at most, so no id makes the database overflow.
 BIGINT_MAX = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
+
+# Body fields take JSON as the schema says: no "5" for 5, no 0 for a date, no "true" for true.
+# (A strict model cannot be used: ninja validates parsed JSON, where a date is still a string.)
+StrictInt = Annotated[int, Field(strict=True)]
+StrictBool = Annotated[bool, Field(strict=True)]
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, datetime.date) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise ValueError("Give the date as YYYY-MM-DD.")
+
+
+Date = Annotated[datetime.date, BeforeValidator(_iso_date)]
 
 # Control characters other than whitespace; PostgreSQL cannot store NUL at all.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
@@ -49,7 +63,7 @@ def Text(max_length: int, *, min_length: int = 0) -> Any:  # noqa: N802 - used l
 def Choice(choices: type[models.TextChoices], *, blank: bool = False) -> Any:  # noqa: N802
     """One of the values of `choices` (listed in OpenAPI); with `blank`, "" too."""
     values = tuple(choices.values) + (("",) if blank else ())
-    return Literal[values]  # type: ignore[valid-type]
+    return Literal[values]
 
 
 def _drop_null_defaults(schema: dict[str, Any]) -> None:
@@ -64,10 +78,11 @@ class PartialSchema(Schema):
     """An input schema where every field may be left out (PATCH): `None` default = not given.
 
     Read the given fields with `model_dump(exclude_unset=True)`; a field that does not accept
-    null keeps rejecting it.
+    null keeps rejecting it. Unknown fields are refused, so a typo or a read-only field
+    (mileage, owner) is an error rather than silently ignored.
     """
 
-    model_config = ConfigDict(json_schema_extra=_drop_null_defaults)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_drop_null_defaults)
 
 
 # --- errors --------------------------------------------------------------------------------
@@ -88,7 +103,8 @@ class ValidationErrorOut(Schema):
 
 
 READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
-WRITE_ERRORS: dict[int, Any] = {**READ_ERRORS, 409: ErrorOut}
+# 400: a body that is not JSON at all; 409: a write to a record merged into another.
+WRITE_ERRORS: dict[int, Any] = {**READ_ERRORS, 400: ErrorOut, 409: ErrorOut}
 
 
 # --- shared outputs ------------------------------------------------------------------------

@@ -28,3 +28,31 @@ class CurrentDealerMiddleware:
         # None when the user chose "all my dealers" or is not logged in.
         request.dealer = _current_dealer(request)
         return self.get_response(request)
+
+
+class LanguageMiddleware:
+    """Chinese unless the user chose English in the menu (the language cookie).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language; dealership PCs often
+    run English browsers, and the staff still expect the Chinese UI. The API does follow the
+    Accept-Language header.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        supported = {code for code, _name in settings.LANGUAGES}
+        if chosen not in supported and request.path.startswith("/api/"):
+            # Machine clients of the API say which language they want in the header.
+            chosen = translation.get_language_from_request(request)
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

@@ -43,9 +43,8 @@ def customers_to_xlsx(*, user: User, result: QuerySet[Customer] | list[int]) -> 
     Phone numbers are masked unless the user may reveal them. Returns (path, row count).
     """
     reveal = user.has_perm("customers.reveal_phone")
-    handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)
-    handle.close()
-    path = Path(handle.name)
+    with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as handle:
+        path = Path(handle.name)
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheet = workbook.add_worksheet(_("Customers"))
     bold = workbook.add_format({"bold": True})

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from . import services
 from .choices import ImportKind, VisitType
 from .models import Customer, Vehicle
+from .services import MAX_ODOMETER_KM
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -168,7 +169,7 @@ class MergeForm(forms.Form):
 class ServiceVisitForm(forms.Form):
     vehicle = forms.ModelChoiceField(label=_("Vehicle"), queryset=Vehicle.objects.none())
     visit_date = forms.DateField(label=_("Date"), widget=DATE_INPUT)
-    mileage = forms.IntegerField(label=_("Mileage (km)"), min_value=0)
+    mileage = forms.IntegerField(label=_("Mileage (km)"), min_value=0, max_value=MAX_ODOMETER_KM)
     visit_type = forms.ChoiceField(label=_("Type"), choices=VisitType.choices)
     amount = forms.DecimalField(
         label=_("Amount (CNY)"), min_value=0, max_digits=12, decimal_places=2, initial=0
@@ -190,7 +191,9 @@ class ServiceVisitForm(forms.Form):
 
 
 class MileageCorrectionForm(forms.Form):
-    new_mileage = forms.IntegerField(label=_("Correct reading (km)"), min_value=0)
+    new_mileage = forms.IntegerField(
+        label=_("Correct reading (km)"), min_value=0, max_value=MAX_ODOMETER_KM
+    )
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 

@@ -176,8 +176,8 @@ class Customer(DealerOwned):
         """(field, label, digits) of every number on file, mobile first."""
         numbers = [
             ("mobile", _("Mobile"), self.mobile),
-            ("home_phone", _("Home"), self.home_phone),
-            ("office_phone", _("Office"), self.office_phone),
+            ("home_phone", _("Home phone"), self.home_phone),
+            ("office_phone", _("Office phone"), self.office_phone),
         ]
         return [number for number in numbers if number[2]]
 
@@ -413,6 +413,10 @@ class ImportJob(DealerOwned):
     rows_created = models.PositiveIntegerField(_("created"), default=0)
     rows_updated = models.PositiveIntegerField(_("updated"), default=0)
     rows_failed = models.PositiveIntegerField(_("failed"), default=0)
+    rows_unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    rows_skipped = models.PositiveIntegerField(_("skipped"), default=0)
+    # The dry run's counts and first rows with their outcome, shown before the import runs.
+    preview = models.JSONField(_("preview"), default=dict, blank=True)
     error_file = models.FileField(_("error report"), upload_to="imports/errors/", blank=True)
     message = models.TextField(_("message"), blank=True)
     created_by = models.ForeignKey(
@@ -420,6 +424,8 @@ class ImportJob(DealerOwned):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Moved by every batch: a running job whose heartbeat stopped was interrupted.
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import")

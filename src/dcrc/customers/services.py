@@ -73,6 +73,8 @@ VEHICLE_TEXT_FIELDS = {
     "sales_consultant",
 }
 _email_validator = EmailValidator()
+# No road vehicle reaches this; it keeps typos out of the history (and out of integer overflow).
+MAX_ODOMETER_KM = 5_000_000
 
 
 # --- validation shared by forms, API and imports -------------------------------------------
@@ -84,9 +86,8 @@ def customer_clean(data: dict[str, Any], *, partial: bool = False) -> dict[str, 
     errors: dict[str, list[str]] = {}
     for field in CUSTOMER_TEXT_FIELDS & cleaned.keys():
         cleaned[field] = normalize.normalize_text(cleaned[field])
-    if not partial or "name" in cleaned:
-        if not cleaned.get("name"):
-            errors["name"] = [_("Enter the customer's name.")]
+    if (not partial or "name" in cleaned) and not cleaned.get("name"):
+        errors["name"] = [_("Enter the customer's name.")]
     for field in PHONE_FIELDS:
         raw = normalize.normalize_text(cleaned.get(field))
         if field not in cleaned:
@@ -161,6 +162,9 @@ def vehicle_clean(data: dict[str, Any], *, partial: bool = False) -> dict[str, A
             errors["plate"] = error.messages
     elif "plate" in cleaned:
         cleaned["plate"] = ""
+    purchase_mileage = cleaned.get("purchase_mileage")
+    if purchase_mileage is not None and not 0 <= purchase_mileage <= MAX_ODOMETER_KM:
+        errors["purchase_mileage"] = [_("Enter the odometer reading in km.")]
     year = cleaned.get("model_year")
     if year is not None and not (1980 <= year <= timezone.localdate().year + 1):
         errors["model_year"] = [_("Enter a model year between 1980 and next year.")]
@@ -229,6 +233,13 @@ def search_keys_rebuild(customers: Iterable[Customer]) -> None:
 # --- customers -----------------------------------------------------------------------------
 
 
+def _set_pinyin(customer: Customer) -> None:
+    full, _initials = normalize.name_pinyin(
+        customer.name, person=customer.kind == CustomerKind.INDIVIDUAL
+    )
+    customer.name_pinyin = full[: Customer._meta.get_field("name_pinyin").max_length]
+
+
 def owner_codes_next(*, dealer: Dealer, count: int) -> list[str]:
     return [f"C{number:07d}" for number in sequence_next(dealer=dealer, name="owner", count=count)]
 
@@ -241,9 +252,7 @@ def customer_create(*, dealer: Dealer, by: User | None = None, **fields: Any) ->
     elif Customer.objects.filter(dealer=dealer, owner_code=cleaned["owner_code"]).exists():
         raise ValidationError({"owner_code": [_("This owner code is already in use.")]})
     customer = Customer(dealer=dealer, created_by=by, **cleaned)
-    customer.name_pinyin = normalize.name_pinyin(
-        customer.name, person=customer.kind == CustomerKind.INDIVIDUAL
-    )[0]
+    _set_pinyin(customer)
     customer.save()
     search_keys_rebuild([customer])
     return customer
@@ -260,9 +269,7 @@ def customer_update(*, customer: Customer, by: User | None = None, **fields: Any
             raise ValidationError({"owner_code": [_("This owner code is already in use.")]})
     for field, value in cleaned.items():
         setattr(customer, field, value)
-    customer.name_pinyin = normalize.name_pinyin(
-        customer.name, person=customer.kind == CustomerKind.INDIVIDUAL
-    )[0]
+    _set_pinyin(customer)
     customer.save()
     search_keys_rebuild([customer])
     return customer
@@ -449,7 +456,7 @@ def service_visit_record(
     errors: dict[str, list[str]] = {}
     if visit_type not in VisitType.values:
         errors["visit_type"] = [_("Choose a visit type.")]
-    if mileage is None or mileage < 0:
+    if mileage is None or not 0 <= mileage <= MAX_ODOMETER_KM:
         errors["mileage"] = [_("Enter the odometer reading in km.")]
     if amount is None or amount < 0:
         errors["amount"] = [_("The amount cannot be negative.")]
@@ -547,7 +554,7 @@ def mileage_correct(*, vehicle: Vehicle, new_mileage: int, reason: str, by: User
     reason = normalize.normalize_text(reason)
     if not reason:
         raise ValidationError({"reason": [_("Say why the reading is corrected.")]})
-    if new_mileage is None or new_mileage < 0:
+    if new_mileage is None or not 0 <= new_mileage <= MAX_ODOMETER_KM:
         raise ValidationError({"new_mileage": [_("Enter the odometer reading in km.")]})
     MileageCorrection.objects.create(
         dealer_id=vehicle.dealer_id,

@@ -74,7 +74,7 @@ class Command(BaseCommand):
         maker, _ = Manufacturer.objects.get_or_create(name="一汽-大众")
         group, _ = DealerGroup.objects.get_or_create(name="骏达汽车集团")
         dealers = {}
-        for code, name, short, province, letter, region, hotline in DEALERS:
+        for code, name, short, _province, _letter, region, hotline in DEALERS:
             dealers[code], _ = Dealer.objects.get_or_create(
                 code=code,
                 defaults={
@@ -170,7 +170,12 @@ class Command(BaseCommand):
 
     def _vehicle(self, customer, rng, plate_prefix, today):
         brand, series, model_code, fuel, displacement = rng.choice(MODELS)
-        body = "LFV" + "".join(rng.choices(VIN_CHARS, k=5)) + "0" + "".join(rng.choices(VIN_CHARS, k=8))
+        body = (
+            "LFV"
+            + "".join(rng.choices(VIN_CHARS, k=5))
+            + "0"
+            + "".join(rng.choices(VIN_CHARS, k=8))
+        )
         vin = body[:8] + vin_check_digit(body) + body[9:]
         serial = rng.choice("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ")
         digits = "".join(rng.choices("0123456789", k=4))
@@ -234,7 +239,7 @@ class Command(BaseCommand):
             )
 
     def _print_logins(self):
-        self.stdout.write("\nDemo logins (password for all: %s)" % PASSWORD)
+        self.stdout.write(f"\nDemo logins (password for all: {PASSWORD})")
         for username, display, role, codes in USERS:
             self.stdout.write(f"  {username:<11} {Role(role).label} {display} {' '.join(codes)}")
         self.stdout.write("  admin       superuser (Django admin at /admin/)\n")

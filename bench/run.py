@@ -1,0 +1,158 @@
+"""`make bench`: generate a synthetic archive, run the timed scenarios, print JSON lines.
+
+    python -m bench.run --n 100000
+
+stdout carries only the figures, one JSON object per line:
+{"metric": ..., "value": ..., "unit": ..., "n": ..., "db": "sqlite" | "postgresql"};
+progress and notes go to stderr. The database is a dedicated benchmark database, emptied at
+every run: var/bench.sqlite3, or the PostgreSQL database in DCRC_BENCH_DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+REPO = Path(__file__).resolve().parent.parent
+SQLITE_PATH = REPO / "var" / "bench.sqlite3"
+UNITS = {"ms", "rows/s", "MB", "queries", "s"}
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class Figures:
+    """Writes one JSON line per figure to the real stdout, flushed at once."""
+
+    def __init__(self, out: TextIO, *, n: int, db: str):
+        self.out, self.n, self.db = out, n, db
+
+    def emit(self, figure: dict[str, Any]) -> None:
+        figure = {"n": self.n, "db": self.db} | figure
+        if figure.get("unit") not in UNITS:
+            log(f"bench: unexpected unit in {figure}")
+        line = {key: figure[key] for key in ("metric", "value", "unit", "n", "db")}
+        self.out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        self.out.flush()
+
+
+def _database_url(reuse: bool, sqlite_path: Path) -> str:
+    """The benchmark database: never the product's own one, emptied unless reused."""
+    url = os.environ.get("DCRC_BENCH_DATABASE_URL", "").strip()
+    if url:
+        name = urlsplit(url).path.lstrip("/")
+        if "bench" not in name:
+            sys.exit(
+                f"bench: refusing to empty database {name!r}: "
+                "DCRC_BENCH_DATABASE_URL must name a database whose name contains 'bench'."
+            )
+        return url
+    sqlite_path = sqlite_path.resolve()
+    sqlite_path.parent.mkdir(exist_ok=True)
+    if not reuse:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{sqlite_path}"
+
+
+def _setup_django(url: str) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "dcrc.settings"
+    os.environ["DATABASE_URL"] = url
+    if str(REPO / "src") not in sys.path:
+        sys.path.insert(0, str(REPO / "src"))
+    import django
+
+    django.setup()
+
+
+def _prepare_database(reuse: bool) -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor == "postgresql" and not reuse:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA IF EXISTS public CASCADE")
+            cursor.execute("CREATE SCHEMA public")
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def _import_benchmark(n: int, db: str, figures: Figures) -> None:
+    """bench/bench_import.py (its own author's) when present: run(n, db) -> list of figures."""
+    try:
+        module = importlib.import_module("bench.bench_import")
+    except ModuleNotFoundError as error:
+        if error.name != "bench.bench_import":
+            raise
+        log("bench: bench/bench_import.py is missing; import_* figures skipped")
+        return
+    run = getattr(module, "run", None)
+    if not callable(run):
+        log("bench: bench/bench_import.py has no run(n, db); import_* figures skipped")
+        return
+    log("bench: import benchmark …")
+    for figure in run(n, db):
+        figures.emit(figure)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=100_000, help="customers (default 100000)")
+    parser.add_argument("--queries", type=int, default=200, help="timed queries per search kind")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the archive of the previous run instead of generating one (development aid)",
+    )
+    parser.add_argument(
+        "--sqlite-file",
+        type=Path,
+        default=SQLITE_PATH,
+        help=f"the SQLite benchmark database (default {SQLITE_PATH.relative_to(REPO)})",
+    )
+    parser.add_argument(
+        "--only",
+        choices=["search", "customer360", "import"],
+        action="append",
+        help="run only these scenarios (repeatable); default all",
+    )
+    args = parser.parse_args(argv)
+    out = sys.stdout
+    # Anything else that prints (migrate, a scenario) goes to stderr: stdout is for figures only.
+    with contextlib.redirect_stdout(sys.stderr):
+        _setup_django(_database_url(args.reuse, args.sqlite_file))
+        from django.db import connection
+
+        from . import bench_search, generate
+
+        db = connection.vendor
+        figures = Figures(out, n=args.n, db=db)
+        _prepare_database(args.reuse)
+        if args.reuse:
+            archive = generate.existing_archive()
+            log(f"bench: reusing the archive of {archive.customers:,} customers")
+        else:
+            log(f"bench: generating {args.n:,} customers on {db} …")
+            archive = generate.generate(args.n)
+            figures.emit({"metric": "generate_s", "value": round(archive.seconds, 1), "unit": "s"})
+        only = set(args.only or ["search", "customer360", "import"])
+        if "search" in only:
+            for figure in bench_search.search(archive, queries=args.queries):
+                figures.emit(figure)
+        if "customer360" in only:
+            for figure in bench_search.customer360(archive, pages=args.queries):
+                figures.emit(figure)
+        if "import" in only:
+            _import_benchmark(args.n, db, figures)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
