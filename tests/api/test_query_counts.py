@@ -9,10 +9,10 @@ from tests.factories import make_customer, make_vehicle
 pytestmark = pytest.mark.django_db
 
 # The token and its user, the user's dealers, then the endpoint's own reads. Asking for
-# unmasked numbers adds the role's permissions (ModelBackend, 2) and the access-log entry.
+# unmasked numbers adds the access-log entry (role permissions are rules, no query).
 ENDPOINTS = [
     ("/customers", {}, 5),  # + count, page, their vehicles
-    ("/customers", {"unmask": "true"}, 8),
+    ("/customers", {"unmask": "true"}, 6),
     ("/customers", {"q": "张"}, 5),  # + one search-key range, page, their vehicles
     ("/search", {"q": "zhang"}, 7),  # pinyin, initials and plate ranges
     ("/customers", {"dealer": "A001", "page_size": 100}, 6),  # + the dealer
@@ -61,4 +61,4 @@ def test_it_reads_a_customer_in_constant_queries(api, agent_a, dealer_a):
         make_vehicle(customer)
     large, body = _count(client, f"/customers/{customer.pk}", {"unmask": "true"})
     assert len(body["vehicles"]) == 11
-    assert small == large == 8  # + permissions (2), vehicles, ownerships, log
+    assert small == large == 6  # + vehicles, ownerships, log

@@ -3,21 +3,11 @@
 SESSION_KEY = "dcrc_dealer_id"
 
 
-def _current_dealer(request):
-    from .selectors import dealers_for_user
-
-    user = request.user
-    if not user.is_authenticated:
-        return None
+def _current_dealer(request, dealers):
     chosen = request.session.get(SESSION_KEY)
     if chosen == "all":
         return None
-    dealers = dealers_for_user(user)
-    if chosen is not None:
-        dealer = dealers.filter(pk=chosen).first()
-        if dealer is not None:
-            return dealer
-    return dealers.first()
+    return next((d for d in dealers if d.pk == chosen), dealers[0] if dealers else None)
 
 
 class CurrentDealerMiddleware:
@@ -25,8 +15,14 @@ class CurrentDealerMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        # None when the user chose "all my dealers" or is not logged in.
-        request.dealer = _current_dealer(request)
+        from .selectors import dealers_for_user
+
+        # The user's dealers, read once per request; the current one is None when the user
+        # chose "all my dealers" or is not logged in.
+        request.dealers = (
+            list(dealers_for_user(request.user)) if request.user.is_authenticated else []
+        )
+        request.dealer = _current_dealer(request, request.dealers)
         return self.get_response(request)
 
 

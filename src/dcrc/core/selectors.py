@@ -28,4 +28,4 @@ def dealer_ids_for_user(user: User) -> frozenset[int]:
 
 
 def dealers_for_user(user: User):
-    return Dealer.objects.filter(id__in=user.dealer_ids).order_by("code")
+    return Dealer.objects.filter(id__in=sorted(user.dealer_ids)).order_by("code")

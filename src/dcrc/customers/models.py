@@ -385,7 +385,8 @@ class SearchKey(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
-        indexes = [models.Index(fields=["dealer_id", "key"], name="search_key_prefix")]
+        # customer_id in the index lets a search read the index alone, never the table.
+        indexes = [models.Index(fields=["dealer_id", "key", "customer"], name="search_key_prefix")]
         constraints = [
             models.UniqueConstraint(fields=["customer", "key"], name="search_key_unique"),
         ]
