@@ -475,7 +475,9 @@ def service_visit_record(
                 {"repair_order_no": [_("This repair order belongs to another vehicle.")]}
             )
     low, high = _mileage_bounds(vehicle, visit_date, exclude_pk=existing and existing.pk)
-    if (mileage < low or (high is not None and mileage > high)) and not correction_reason:
+    correction_reason = normalize.normalize_text(correction_reason)
+    out_of_bounds = mileage < low or (high is not None and mileage > high)
+    if out_of_bounds and not correction_reason:
         raise ValidationError(
             {
                 "mileage": [
@@ -492,15 +494,8 @@ def service_visit_record(
                 ]
             }
         )
-    if correction_reason and mileage < vehicle.mileage:
-        MileageCorrection.objects.create(
-            dealer_id=vehicle.dealer_id,
-            vehicle=vehicle,
-            old_mileage=vehicle.mileage,
-            new_mileage=mileage,
-            reason=correction_reason,
-            corrected_by=by,
-        )
+    if out_of_bounds:
+        _correction_record(vehicle=vehicle, new_mileage=mileage, reason=correction_reason, by=by)
     values = {
         "customer_id": vehicle.owner_id,
         "visit_date": visit_date,
@@ -548,6 +543,17 @@ def vehicle_mileage_refresh(*, vehicle: Vehicle) -> None:
     vehicle.save(update_fields=["mileage", "mileage_date", "first_service_date", "updated_at"])
 
 
+def _correction_record(*, vehicle: Vehicle, new_mileage: int, reason: str, by: User | None) -> None:
+    MileageCorrection.objects.create(
+        dealer_id=vehicle.dealer_id,
+        vehicle=vehicle,
+        old_mileage=vehicle.mileage,
+        new_mileage=new_mileage,
+        reason=reason[:200],
+        corrected_by=by,
+    )
+
+
 @transaction.atomic
 def mileage_correct(*, vehicle: Vehicle, new_mileage: int, reason: str, by: User) -> Vehicle:
     """Correct a wrong odometer reading explicitly; the only way a reading may go down."""
@@ -556,14 +562,7 @@ def mileage_correct(*, vehicle: Vehicle, new_mileage: int, reason: str, by: User
         raise ValidationError({"reason": [_("Say why the reading is corrected.")]})
     if new_mileage is None or not 0 <= new_mileage <= MAX_ODOMETER_KM:
         raise ValidationError({"new_mileage": [_("Enter the odometer reading in km.")]})
-    MileageCorrection.objects.create(
-        dealer_id=vehicle.dealer_id,
-        vehicle=vehicle,
-        old_mileage=vehicle.mileage,
-        new_mileage=new_mileage,
-        reason=reason,
-        corrected_by=by,
-    )
+    _correction_record(vehicle=vehicle, new_mileage=new_mileage, reason=reason, by=by)
     latest = vehicle.visits.order_by("-visit_date", "-mileage").first()
     if latest:
         latest.mileage = new_mileage
