@@ -142,6 +142,86 @@ def test_it_skips_the_title_row_and_the_totals_row_of_a_workbook(dealer_a, tmp_p
     assert job.mapping["samples"][1][7] == "2022-03-04"  # what the mapping screen shows
 
 
+def _openpyxl_rows(path: Path) -> list[tuple[int, tuple]]:
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    sheet = workbook.worksheets[0]
+    sheet.reset_dimensions()
+    rows = list(enumerate(sheet.iter_rows(values_only=True), start=1))
+    workbook.close()
+    return rows
+
+
+_MIXED_CELLS = [
+    "王伟",
+    " 带空格 ",
+    "",
+    "13812345678",
+    13812345678,
+    12.5,
+    -3,
+    0,
+    True,
+    False,
+    datetime.date(2023, 5, 1),
+    datetime.datetime(2023, 5, 1, 8, 30),
+    "=1+1",
+    "x" * 300,
+    "第一行\n第二行",
+]
+
+
+@pytest.mark.parametrize("writer", ["xlsxwriter-streaming", "xlsxwriter", "openpyxl"])
+def test_it_reads_workbooks_as_openpyxl_does(tmp_path, writer):
+    """The sheet reader's shortcut for inline strings gives openpyxl's values, cell for cell:
+    inline (streaming writers) and shared strings, rich text, numbers, dates, booleans,
+    formulas, empty cells and rows the file leaves out."""
+    import xlsxwriter
+
+    path = tmp_path / f"{writer}.xlsx"
+    rows = [TITLE, [], HEADERS, _MIXED_CELLS, list(reversed(_MIXED_CELLS)), [None, None, "末尾"]]
+    if writer == "openpyxl":
+        write_xlsx(path, rows)
+    else:
+        workbook = xlsxwriter.Workbook(
+            str(path), {"constant_memory": writer == "xlsxwriter-streaming"}
+        )
+        sheet = workbook.add_worksheet()
+        date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        time_format = workbook.add_format({"num_format": "hh:mm:ss"})
+        bold = workbook.add_format({"bold": True})
+        number = 0
+        for number, row in enumerate(rows):
+            for column, value in enumerate(row):
+                if isinstance(value, datetime.date):
+                    sheet.write_datetime(number, column, value, date_format)
+                elif value is not None and value != "":
+                    sheet.write(number, column, value)
+        sheet.write_rich_string(number + 2, 0, "粗", bold, "体", "字")
+        sheet.write_datetime(number + 2, 1, datetime.time(9, 15), time_format)
+        sheet.write_string(number + 3, 3, "")
+        sheet.write_blank(number + 3, 4, None, bold)
+        sheet.write_formula(number + 4, 0, '="公式"&"值"', None, "公式值")
+        sheet.write_formula(number + 4, 1, "=1/0", None, "#DIV/0!")
+        workbook.close()
+
+    expected = _openpyxl_rows(path)
+
+    assert list(imports.read_rows(path)) == expected
+    assert any("王伟" in row for _number, row in expected)
+
+
+def test_it_reads_the_benchmark_export_as_openpyxl_does(tmp_path):
+    from bench.bench_import import write_xlsx as write_export
+
+    path = tmp_path / "export.xlsx"
+    write_export(path, 300)
+
+    rows = list(imports.read_rows(path))
+
+    assert rows == _openpyxl_rows(path)
+    assert len(rows) == 303
+
+
 def test_it_rejects_a_file_without_a_header_row(dealer_a, tmp_path):
     path = write_csv(tmp_path / "nonsense.csv", [["a", "b"], ["1", "2"]])
 

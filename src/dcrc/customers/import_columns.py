@@ -41,6 +41,8 @@ class CellError(ValueError):
 
 def _number_text(value: Any) -> str:
     """A cell as text; integral floats lose their ".0" (Excel stores phones as numbers)."""
+    if type(value) is str:  # most cells, every cell of a CSV
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -137,9 +137,17 @@ class Customer(DealerOwned):
         null=True,
         blank=True,
         related_name="merged_from",
+        # No index: nothing looks customers up by it (merges are rare, customers are never
+        # deleted); every import and new customer would pay for one.
+        db_index=False,
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # as merged_into: an audit field nothing filters by
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -267,13 +275,21 @@ class VehicleOwnership(DealerOwned):
     """One period of a vehicle belonging to a customer; the open one has no end date."""
 
     vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="ownerships")
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="ownerships")
+    # Indexed by the ownership_customer index below (the FK's own index would duplicate it).
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="ownerships", db_index=False
+    )
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=20, choices=choices.OwnershipReason.choices)
     note = models.CharField(_("note"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # an audit field nothing filters by
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
@@ -382,7 +398,11 @@ class SearchKey(models.Model):
 
     dealer_id = models.BigIntegerField()
     key = models.CharField(max_length=120)
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    # Indexed by search_key_unique, which starts with it; the FK's own index would be a
+    # duplicate that every key written (~6 a customer) pays for.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
 
     class Meta:
         # customer_id in the index lets a search read the index alone, never the table.
