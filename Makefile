@@ -39,7 +39,7 @@ lint: install
 	.venv/bin/ruff format --check .
 
 bench: install
-	$(PY) -m bench.run --n $(N)
+	@$(PY) -m bench.run --n $(N)
 
 messages: install
 	cd src/dcrc && ../../$(PY) ../../manage.py makemessages -l zh_Hans --no-obsolete && ../../$(PY) ../../manage.py compilemessages -l zh_Hans
