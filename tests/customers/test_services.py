@@ -227,3 +227,74 @@ def test_it_refuses_a_repair_order_number_of_another_vehicle(dealer_a):
     _visit(first, datetime.date(2024, 3, 1), 1000, repair_order_no="RO9")
     with pytest.raises(ValidationError):
         _visit(second, datetime.date(2024, 3, 1), 1000, repair_order_no="RO9")
+
+
+def test_it_measures_later_readings_from_a_correction_made_with_a_visit(dealer_a, archive_admin_a):
+    vehicle = make_vehicle(make_customer(dealer_a))
+    _visit(vehicle, datetime.date(2024, 3, 1), 17493)
+    _visit(vehicle, datetime.date(2024, 4, 1), 10000, correction_reason="仪表更换")
+    _visit(vehicle, datetime.date(2024, 5, 1), 12000)  # no reason needed after the correction
+    vehicle.refresh_from_db()
+    assert vehicle.mileage == 12000
+    with pytest.raises(ValidationError):
+        _visit(vehicle, datetime.date(2024, 6, 1), 11000)
+
+
+def test_it_corrects_without_rewriting_the_history(dealer_a, archive_admin_a):
+    vehicle = make_vehicle(make_customer(dealer_a), purchase_date=datetime.date(2020, 1, 1))
+    visit, _ = _visit(vehicle, datetime.date(2024, 3, 1), 68869)
+    services.mileage_correct(
+        vehicle=vehicle, new_mileage=1000, reason="更换仪表盘", by=archive_admin_a
+    )
+    visit.refresh_from_db()
+    assert visit.mileage == 68869
+    _visit(vehicle, datetime.date.today(), 2000)
+    vehicle.refresh_from_db()
+    assert vehicle.mileage == 2000
+
+
+def test_it_bounds_readings_between_corrections():
+    day = datetime.date
+    readings = [(day(2024, 1, 1), 5000), (day(2024, 3, 1), 90000), (day(2024, 9, 1), 3000)]
+    corrections = [(day(2024, 6, 1), 1000)]
+    bounds = services.odometer_bounds
+    assert bounds(
+        readings=readings, corrections=corrections, date=day(2024, 2, 1), purchase_mileage=0
+    ) == (5000, 90000)
+    assert bounds(
+        readings=readings, corrections=corrections, date=day(2024, 7, 1), purchase_mileage=0
+    ) == (1000, 3000)
+    assert bounds(
+        readings=readings, corrections=corrections, date=day(2024, 4, 1), purchase_mileage=0
+    ) == (90000, None)
+
+
+def test_it_refuses_a_plate_already_on_another_vehicle(dealer_a, dealer_b):
+    make_vehicle(make_customer(dealer_a, name="张三"), plate="粤A12345")
+    with pytest.raises(ValidationError) as raised:
+        make_vehicle(make_customer(dealer_a), plate="粤a 12345")
+    assert "张三" in raised.value.message_dict["plate"][0]
+    other = make_vehicle(make_customer(dealer_a), plate="粤A54321")
+    with pytest.raises(ValidationError):
+        services.vehicle_update(vehicle=other, plate="粤A12345")
+    make_vehicle(make_customer(dealer_b), plate="粤A12345")  # another dealer's archive
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("purchase_date", datetime.date(1, 1, 1)),
+        ("insurance_expiry", datetime.date(9999, 12, 31)),
+        ("purchase_price", Decimal("-1.00")),
+    ],
+)
+def test_it_refuses_impossible_vehicle_values(dealer_a, field, value):
+    with pytest.raises(ValidationError) as raised:
+        make_vehicle(make_customer(dealer_a), **{field: value})
+    assert field in raised.value.message_dict
+
+
+def test_it_refuses_an_impossible_birthday(dealer_a):
+    with pytest.raises(ValidationError) as raised:
+        make_customer(dealer_a, birthday=datetime.date(1, 1, 1))
+    assert "birthday" in raised.value.message_dict

@@ -268,3 +268,20 @@ def test_it_stays_chinese_for_english_browsers_until_english_is_chosen(client, a
     assert "客户档案" in page
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert "Customer archive" in client.get(reverse("home")).content.decode()
+
+
+def test_it_exports_formula_like_text_as_text(client, cr_manager_a, dealer_a):
+    make_customer(dealer_a, name='=HYPERLINK("http://evil.example","点我")')
+    client.force_login(cr_manager_a)
+    response = client.get(reverse("customers:export"), {"q": "HYPERLINK"})
+    content = b"".join(response.streaming_content)
+    workbook = openpyxl.load_workbook(io.BytesIO(content))
+    assert workbook.active.cell(2, 2).value == '=HYPERLINK("http://evil.example","点我")'
+    assert workbook.active.cell(2, 2).data_type == "s"
+
+
+def test_it_answers_a_foreign_row_with_a_chinese_404_page(client, agent_b, customer_a):
+    client.force_login(agent_b)
+    response = client.get(reverse("customers:detail", args=[customer_a.pk]))
+    assert response.status_code == 404
+    assert "找不到" in response.content.decode()

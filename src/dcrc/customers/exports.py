@@ -45,7 +45,10 @@ def customers_to_xlsx(*, user: User, result: QuerySet[Customer] | list[int]) -> 
     reveal = user.has_perm("customers.reveal_phone")
     with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as handle:
         path = Path(handle.name)
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    # Names and addresses are text: "=HYPERLINK(…)" typed by someone must not become a formula.
+    workbook = xlsxwriter.Workbook(
+        str(path), {"constant_memory": True, "strings_to_formulas": False}
+    )
     sheet = workbook.add_worksheet(_("Customers"))
     bold = workbook.add_format({"bold": True})
     sheet.write_row(0, 0, _columns(), bold)

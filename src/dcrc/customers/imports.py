@@ -47,7 +47,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
-from django.db.models import Count, DecimalField, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, F, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -69,7 +69,15 @@ from .import_columns import (
     synonym_index,
     targets_for,
 )
-from .models import Customer, ImportJob, SearchKey, ServiceVisit, Vehicle, VehicleOwnership
+from .models import (
+    Customer,
+    ImportJob,
+    MileageCorrection,
+    SearchKey,
+    ServiceVisit,
+    Vehicle,
+    VehicleOwnership,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -550,7 +558,10 @@ class ErrorReport:
     def _open(self) -> None:
         path = Path(settings.MEDIA_ROOT) / self.name
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+        # Cells from the file are text: "=…" must never become a live formula.
+        self.workbook = xlsxwriter.Workbook(
+            str(path), {"constant_memory": True, "strings_to_formulas": False}
+        )
         self.sheet = self.workbook.add_worksheet(_("Rows not imported"))
         bold = self.workbook.add_format({"bold": True, "bg_color": "#F2F2F2"})
         self.sheet.write_row(0, 0, [_("Row"), _("Reason"), *self.headers], bold)
@@ -1523,6 +1534,9 @@ class VisitImporter(BaseImporter):
         self.lock_dealer()
         by_vin, by_plate = self._vehicles(rows)
         history, by_order = self._visits(rows, by_vin, by_plate)
+        self.corrections = _corrections_of(
+            {v["id"] for v in by_vin.values()} | {v["id"] for vs in by_plate.values() for v in vs}
+        )
         outcomes, new, updates = [], [], []
         touched_vehicles: set[int] = set()
         touched_customers: set[int] = set()
@@ -1616,7 +1630,9 @@ class VisitImporter(BaseImporter):
                 ),
                 None,
             )
-        problem = _mileage_problem(vehicle, visits, visit, existing)
+        problem = _mileage_problem(
+            vehicle, visits, visit, existing, self.corrections.get(vehicle["id"], [])
+        )
         if problem:
             return RowOutcome(row.number, FAILED, f"{self.column_label('mileage')}: {problem}")
         values = {
@@ -1648,14 +1664,26 @@ class VisitImporter(BaseImporter):
         return RowOutcome(row.number, UPDATED)
 
 
-def _mileage_problem(vehicle: dict, visits: list[dict], visit: dict, existing) -> str:
-    """The odometer never goes backwards: the same bounds as services._mileage_bounds()."""
-    others = [v for v in visits if v is not existing]
+def _corrections_of(vehicle_ids: set[int]) -> dict[int, list[tuple]]:
+    corrections: dict[int, list[tuple]] = defaultdict(list)
+    for vehicle_id, day, km in MileageCorrection.objects.filter(
+        vehicle_id__in=vehicle_ids
+    ).values_list("vehicle_id", "effective_date", "new_mileage"):
+        corrections[vehicle_id].append((day, km))
+    return corrections
+
+
+def _mileage_problem(
+    vehicle: dict, visits: list[dict], visit: dict, existing, corrections: list[tuple]
+) -> str:
+    """The odometer never goes backwards: the bounds of services.odometer_bounds()."""
     date, mileage = visit["visit_date"], visit["mileage"]
-    low = max([v["mileage"] for v in others if v["visit_date"] <= date], default=0)
-    low = max(low, vehicle["purchase_mileage"])
-    after = [v["mileage"] for v in others if v["visit_date"] > date]
-    high = min(after) if after else None
+    low, high = services.odometer_bounds(
+        readings=[(v["visit_date"], v["mileage"]) for v in visits if v is not existing],
+        corrections=corrections,
+        date=date,
+        purchase_mileage=vehicle["purchase_mileage"],
+    )
     if low <= mileage and (high is None or mileage <= high):
         return ""
     return _(
@@ -1670,17 +1698,30 @@ def _mileage_problem(vehicle: dict, visits: list[dict], visit: dict, existing) -
 
 
 def _vehicles_mileage_refresh(vehicle_ids: set[int]) -> None:
-    """services.vehicle_mileage_refresh() for many vehicles in one statement."""
+    """services.vehicle_mileage_refresh() for many vehicles in one statement.
+
+    Vehicles with an odometer correction (rare) go through the service itself.
+    """
     if not vehicle_ids:
         return
+    corrected = set(
+        MileageCorrection.objects.filter(vehicle_id__in=vehicle_ids).values_list(
+            "vehicle_id", flat=True
+        )
+    )
     visits = ServiceVisit.objects.filter(vehicle_id=OuterRef("pk"))
     latest = visits.order_by("-visit_date", "-mileage")
-    Vehicle.objects.filter(pk__in=vehicle_ids).update(
+    first = visits.filter(visit_type=VisitType.FIRST_MAINTENANCE).order_by("visit_date")
+    Vehicle.objects.filter(pk__in=vehicle_ids - corrected).update(
         mileage=Subquery(latest.values("mileage")[:1]),
         mileage_date=Subquery(latest.values("visit_date")[:1]),
-        first_service_date=Subquery(visits.order_by("visit_date").values("visit_date")[:1]),
+        first_service_date=Coalesce(
+            Subquery(first.values("visit_date")[:1]), F("first_service_date")
+        ),
         updated_at=timezone.now(),
     )
+    for vehicle in Vehicle.objects.filter(pk__in=corrected):
+        services.vehicle_mileage_refresh(vehicle=vehicle)
 
 
 def _customers_visits_refresh(customer_ids: set[int]) -> None:

@@ -364,6 +364,7 @@ class MileageCorrection(DealerOwned):
     """An explicit correction of a vehicle's odometer reading (the only way it may go down)."""
 
     vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="corrections")
+    effective_date = models.DateField(_("reading date"))
     old_mileage = models.PositiveIntegerField(_("old mileage"))
     new_mileage = models.PositiveIntegerField(_("new mileage"))
     reason = models.CharField(_("reason"), max_length=200)

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import transaction
-from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -73,6 +73,16 @@ VEHICLE_TEXT_FIELDS = {
     "sales_consultant",
 }
 _email_validator = EmailValidator()
+VEHICLE_DATE_FIELDS = {
+    "production_date",
+    "purchase_date",
+    "registration_date",
+    "insurance_start",
+    "insurance_expiry",
+    "warranty_end_date",
+}
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE_AHEAD = datetime.timedelta(days=3653)
 # No road vehicle reaches this; it keeps typos out of the history (and out of integer overflow).
 MAX_ODOMETER_KM = 5_000_000
 
@@ -128,13 +138,17 @@ def customer_clean(data: dict[str, Any], *, partial: bool = False) -> dict[str, 
     if postcode and not (len(postcode) == 6 and postcode.isdigit()):
         errors["postcode"] = [_("A postcode has 6 digits.")]
     month, day = cleaned.get("lunar_birthday_month"), cleaned.get("lunar_birthday_day")
-    if (month is None) != (day is None):
+    # Compared only when both arrived: a form may already have refused one of them.
+    both = {"lunar_birthday_month", "lunar_birthday_day"} <= cleaned.keys()
+    if both and (month is None) != (day is None):
         errors["lunar_birthday_day"] = [_("Give both the lunar month and day, or neither.")]
-    elif month is not None and not (1 <= month <= 12 and 1 <= day <= 30):
+    elif both and month is not None and not (1 <= month <= 12 and 1 <= day <= 30):
         errors["lunar_birthday_day"] = [_("A lunar date has a month 1–12 and a day 1–30.")]
     birthday = cleaned.get("birthday")
     if birthday and birthday > timezone.localdate():
         errors["birthday"] = [_("The birthday cannot be in the future.")]
+    elif birthday and birthday < EARLIEST_DATE:
+        errors["birthday"] = [_("Enter a date after 1900.")]
     if errors:
         raise ValidationError(errors)
     return cleaned
@@ -168,6 +182,13 @@ def vehicle_clean(data: dict[str, Any], *, partial: bool = False) -> dict[str, A
     year = cleaned.get("model_year")
     if year is not None and not (1980 <= year <= timezone.localdate().year + 1):
         errors["model_year"] = [_("Enter a model year between 1980 and next year.")]
+    for field in VEHICLE_DATE_FIELDS & cleaned.keys():
+        value = cleaned[field]
+        if value and not EARLIEST_DATE <= value <= timezone.localdate() + LATEST_DATE_AHEAD:
+            errors[field] = [_("Enter a real date (after 1900, at most 10 years ahead).")]
+    price = cleaned.get("purchase_price")
+    if price is not None and price < 0:
+        errors["purchase_price"] = [_("The price cannot be negative.")]
     purchase, production = cleaned.get("purchase_date"), cleaned.get("production_date")
     if purchase and production and purchase < production:
         errors["purchase_date"] = [_("The purchase date is before the production date.")]
@@ -322,6 +343,30 @@ def customer_merge(*, target: Customer, duplicate: Customer, by: User) -> Custom
 # --- vehicles and ownership ----------------------------------------------------------------
 
 
+def _plate_check_free(*, dealer_id: int, plate: str, exclude: int | None = None) -> None:
+    """A plate is on one vehicle at a time; a car that changed hands is transferred instead."""
+    if not plate:
+        return
+    holder = (
+        Vehicle.objects.filter(dealer_id=dealer_id, plate=plate)
+        .exclude(pk=exclude)
+        .select_related("owner")
+        .first()
+    )
+    if holder:
+        raise ValidationError(
+            {
+                "plate": [
+                    _(
+                        "This plate is already on %(vin)s of %(owner)s. If the car changed "
+                        "hands, transfer it instead."
+                    )
+                    % {"vin": holder.vin, "owner": holder.owner.name}
+                ]
+            }
+        )
+
+
 @transaction.atomic
 def vehicle_create(
     *,
@@ -333,6 +378,7 @@ def vehicle_create(
     cleaned = vehicle_clean(fields)
     if Vehicle.objects.filter(dealer_id=owner.dealer_id, vin=cleaned["vin"]).exists():
         raise ValidationError({"vin": [_("A vehicle with this VIN is already in the archive.")]})
+    _plate_check_free(dealer_id=owner.dealer_id, plate=cleaned.get("plate", ""))
     vehicle = Vehicle(dealer_id=owner.dealer_id, owner=owner, **cleaned)
     vehicle.mileage = max(vehicle.mileage, vehicle.purchase_mileage)
     vehicle.save()
@@ -363,6 +409,8 @@ def vehicle_update(*, vehicle: Vehicle, by: User | None = None, **fields: Any) -
             raise ValidationError(
                 {"vin": [_("A vehicle with this VIN is already in the archive.")]}
             )
+    if cleaned.get("plate") and cleaned["plate"] != vehicle.plate:
+        _plate_check_free(dealer_id=vehicle.dealer_id, plate=cleaned["plate"], exclude=vehicle.pk)
     for field, value in cleaned.items():
         setattr(vehicle, field, value)
     vehicle.save()
@@ -416,18 +464,43 @@ def vehicle_transfer(
 # --- service history and mileage -----------------------------------------------------------
 
 
+def odometer_bounds(
+    *,
+    readings: Iterable[tuple[datetime.date, int]],
+    corrections: Iterable[tuple[datetime.date, int]],
+    date: datetime.date,
+    purchase_mileage: int,
+) -> tuple[int, int | None]:
+    """The lowest and highest reading a vehicle may show on `date` (high None: no limit).
+
+    `readings` and `corrections` are (date, km). A correction starts a new baseline: readings
+    before it no longer bound later ones, and it bounds nothing before its own date.
+    """
+    readings, corrections = list(readings), sorted(corrections)
+    before = [c for c in corrections if c[0] <= date]
+    after = [c for c in corrections if c[0] > date]
+    if before:
+        start, low = before[-1]
+        low = max([low] + [km for day, km in readings if start < day <= date])
+    else:
+        low = max([purchase_mileage] + [km for day, km in readings if day <= date])
+    end = after[0][0] if after else None
+    later = [km for day, km in readings if day > date and (end is None or day < end)]
+    return low, min(later) if later else None
+
+
 def _mileage_bounds(
     vehicle: Vehicle, visit_date: datetime.date, exclude_pk: int | None = None
 ) -> tuple[int, int | None]:
-    """The highest reading on or before `visit_date` and the lowest one after it."""
     visits = ServiceVisit.objects.filter(vehicle=vehicle)
     if exclude_pk:
         visits = visits.exclude(pk=exclude_pk)
-    bounds = visits.aggregate(
-        low=Max("mileage", filter=Q(visit_date__lte=visit_date)),
-        high=Min("mileage", filter=Q(visit_date__gt=visit_date)),
+    return odometer_bounds(
+        readings=visits.values_list("visit_date", "mileage"),
+        corrections=vehicle.corrections.values_list("effective_date", "new_mileage"),
+        date=visit_date,
+        purchase_mileage=vehicle.purchase_mileage,
     )
-    return max(bounds["low"] or 0, vehicle.purchase_mileage), bounds["high"]
 
 
 @transaction.atomic
@@ -462,6 +535,8 @@ def service_visit_record(
         errors["amount"] = [_("The amount cannot be negative.")]
     if visit_date > timezone.localdate():
         errors["visit_date"] = [_("The visit date cannot be in the future.")]
+    elif visit_date < EARLIEST_DATE:
+        errors["visit_date"] = [_("Enter a date after 1900.")]
     if errors:
         raise ValidationError(errors)
     repair_order_no = normalize.normalize_text(repair_order_no)
@@ -495,7 +570,9 @@ def service_visit_record(
             }
         )
     if out_of_bounds:
-        _correction_record(vehicle=vehicle, new_mileage=mileage, reason=correction_reason, by=by)
+        _correction_record(
+            vehicle=vehicle, date=visit_date, new_mileage=mileage, reason=correction_reason, by=by
+        )
     values = {
         "customer_id": vehicle.owner_id,
         "visit_date": visit_date,
@@ -535,7 +612,14 @@ def vehicle_mileage_refresh(*, vehicle: Vehicle) -> None:
         .values_list("visit_date", flat=True)
         .first()
     )
-    if latest:
+    correction = vehicle.corrections.order_by("-effective_date", "-id").first()
+    if correction and (
+        not latest
+        or (correction.effective_date, correction.corrected_at)
+        > (latest.visit_date, latest.created_at)
+    ):
+        vehicle.mileage, vehicle.mileage_date = correction.new_mileage, correction.effective_date
+    elif latest:
         vehicle.mileage, vehicle.mileage_date = latest.mileage, latest.visit_date
     else:
         vehicle.mileage, vehicle.mileage_date = vehicle.purchase_mileage, vehicle.purchase_date
@@ -543,10 +627,13 @@ def vehicle_mileage_refresh(*, vehicle: Vehicle) -> None:
     vehicle.save(update_fields=["mileage", "mileage_date", "first_service_date", "updated_at"])
 
 
-def _correction_record(*, vehicle: Vehicle, new_mileage: int, reason: str, by: User | None) -> None:
+def _correction_record(
+    *, vehicle: Vehicle, date: datetime.date, new_mileage: int, reason: str, by: User | None
+) -> None:
     MileageCorrection.objects.create(
         dealer_id=vehicle.dealer_id,
         vehicle=vehicle,
+        effective_date=date,
         old_mileage=vehicle.mileage,
         new_mileage=new_mileage,
         reason=reason[:200],
@@ -562,14 +649,9 @@ def mileage_correct(*, vehicle: Vehicle, new_mileage: int, reason: str, by: User
         raise ValidationError({"reason": [_("Say why the reading is corrected.")]})
     if new_mileage is None or not 0 <= new_mileage <= MAX_ODOMETER_KM:
         raise ValidationError({"new_mileage": [_("Enter the odometer reading in km.")]})
-    _correction_record(vehicle=vehicle, new_mileage=new_mileage, reason=reason, by=by)
-    latest = vehicle.visits.order_by("-visit_date", "-mileage").first()
-    if latest:
-        latest.mileage = new_mileage
-        latest.save(update_fields=["mileage"])
-    vehicle.mileage = new_mileage
-    vehicle.mileage_date = vehicle.mileage_date or timezone.localdate()
-    vehicle.save(update_fields=["mileage", "mileage_date", "updated_at"])
+    today = timezone.localdate()
+    _correction_record(vehicle=vehicle, date=today, new_mileage=new_mileage, reason=reason, by=by)
+    vehicle_mileage_refresh(vehicle=vehicle)
     return vehicle
 
 
