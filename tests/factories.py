@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 import random
 import string
 
@@ -89,9 +90,13 @@ def make_customer(dealer: Dealer, **fields):
     return services.customer_create(dealer=dealer, **fields)
 
 
+_plates = itertools.count(1)
+
+
 def make_vehicle(owner, **fields):
     fields.setdefault("vin", random_vin())
-    fields.setdefault("plate", random_plate())
+    # A plate sits on one vehicle at a time: a sequence never collides, random plates might.
+    fields.setdefault("plate", f"粤Z{next(_plates) % 100000:05d}")
     fields.setdefault("brand", "大众")
     fields.setdefault("series", "帕萨特")
     fields.setdefault("purchase_date", datetime.date(2023, 5, 1))

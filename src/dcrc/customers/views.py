@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -108,7 +109,8 @@ def customer_export(request):
     )
     handle = path.open("rb")
     path.unlink()  # the open handle keeps the data until the response is sent
-    return FileResponse(handle, as_attachment=True, filename="customers.xlsx")
+    filename = f"{_('customers')}-{timezone.localdate():%Y%m%d}.xlsx"
+    return FileResponse(handle, as_attachment=True, filename=filename)
 
 
 @login_required

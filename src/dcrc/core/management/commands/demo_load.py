@@ -19,7 +19,7 @@ from dcrc.customers.choices import (
     VisitSource,
     VisitType,
 )
-from dcrc.customers.models import Customer, MembershipLevel
+from dcrc.customers.models import Customer, MembershipLevel, Vehicle
 from dcrc.customers.normalize import vin_check_digit
 
 PASSWORD = "demo1234"
@@ -177,9 +177,13 @@ class Command(BaseCommand):
             + "".join(rng.choices(VIN_CHARS, k=8))
         )
         vin = body[:8] + vin_check_digit(body) + body[9:]
-        serial = rng.choice("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ")
-        digits = "".join(rng.choices("0123456789", k=4))
-        plate = plate_prefix + ("D" if fuel == FuelType.ELECTRIC else "") + serial + digits
+        while True:  # a plate sits on one vehicle at a time; draw again on the rare clash
+            serial = rng.choice("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ")
+            digits = "".join(rng.choices("0123456789", k=4))
+            electric = "D" if fuel == FuelType.ELECTRIC else ""
+            plate = plate_prefix + electric + serial + digits
+            if not Vehicle.objects.filter(dealer_id=customer.dealer_id, plate=plate).exists():
+                break
         purchase = today - datetime.timedelta(days=rng.randint(60, 5 * 365))
         vehicle = services.vehicle_create(
             owner=customer,
