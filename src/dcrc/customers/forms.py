@@ -126,17 +126,7 @@ class VehicleForm(ServiceRulesMixin, forms.ModelForm):
             "warranty_end_km",
             "accessories",
         ]
-        widgets = {
-            field: DATE_INPUT
-            for field in (
-                "production_date",
-                "purchase_date",
-                "registration_date",
-                "insurance_start",
-                "insurance_expiry",
-                "warranty_end_date",
-            )
-        }
+        widgets = dict.fromkeys(services.VEHICLE_DATE_FIELDS, DATE_INPUT)
 
 
 class TransferForm(forms.Form):
