@@ -41,3 +41,16 @@ def render_field(field, **attrs):
     if field.errors:
         css += " is-invalid"
     return field.as_widget(attrs={"class": css, **attrs})
+
+
+@register.filter
+def customer_field_label(name: str) -> str:
+    """The label of a customer field named in the access log ("mobile" → 手机)."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    from dcrc.customers.models import Customer
+
+    try:
+        return Customer._meta.get_field(name).verbose_name
+    except FieldDoesNotExist:
+        return name
