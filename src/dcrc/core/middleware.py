@@ -15,13 +15,13 @@ class CurrentDealerMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from .selectors import dealers_for_user
+        from .selectors import dealers_visible_to
 
-        # The user's dealers, read once per request; the current one is None when the user
-        # chose "all my dealers" or is not logged in.
-        request.dealers = (
-            list(dealers_for_user(request.user)) if request.user.is_authenticated else []
-        )
+        # The user's dealers, read once per request; the tenancy filter (user.dealer_ids)
+        # reuses them. The current one is None for "all my dealers" or when not logged in.
+        request.dealers = list(dealers_visible_to(request.user))
+        if request.user.is_authenticated:
+            request.user.dealer_ids = frozenset(dealer.pk for dealer in request.dealers)
         request.dealer = _current_dealer(request, request.dealers)
         return self.get_response(request)
 

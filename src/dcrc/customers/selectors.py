@@ -13,7 +13,7 @@ from django.utils import timezone
 from dcrc.core.models import Dealer, User
 
 from . import normalize
-from .choices import Activity, SpendBand
+from .choices import Activity, CustomerKind, SpendBand
 from .models import Customer, SearchKey, ServiceVisit, Vehicle, VehicleOwnership
 
 # How many keys one search reads at most per kind: bounds the work whatever the data size.
@@ -217,3 +217,19 @@ def customers_with_activity(customers: QuerySet[Customer], activity: str) -> Que
     if activity == Activity.DORMANT:
         return customers.filter(last_visit_date__lt=half_year, last_visit_date__gte=year)
     return customers.filter(last_visit_date__lt=year)
+
+
+def customer_archive(
+    *, user: User, dealer: Dealer | None, query: str = "", kind: str = "", activity: str = ""
+) -> list[int] | QuerySet[Customer]:
+    """What the archive list and its export show: ranked ids of a search, else the filtered
+    archive newest first. Unknown filter values are ignored."""
+    if query:
+        dealer_ids = user.dealer_ids & {dealer.pk} if dealer else user.dealer_ids
+        return customer_search_ids(dealer_ids=sorted(dealer_ids), query=query)
+    customers = customer_list_queryset(user=user, dealer=dealer)
+    if kind in CustomerKind.values:
+        customers = customers.filter(kind=kind)
+    if activity in Activity.values:
+        customers = customers_with_activity(customers, activity)
+    return customers.order_by("-id")

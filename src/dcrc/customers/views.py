@@ -48,24 +48,13 @@ def _apply_form_errors(form, error: ValidationError):
 def _filtered_customers(request):
     """The customers the list shows: a search, or the archive with its filters."""
     query = request.GET.get("q", "").strip()
-    if query:
-        ids = selectors.customer_search_ids(
-            dealer_ids=sorted(
-                request.user.dealer_ids & {request.dealer.pk}
-                if request.dealer
-                else request.user.dealer_ids
-            ),
-            query=query,
-        )
-        return query, ids
-    customers = selectors.customer_list_queryset(user=request.user, dealer=request.dealer)
-    kind = request.GET.get("kind")
-    if kind in CustomerKind.values:
-        customers = customers.filter(kind=kind)
-    activity = request.GET.get("activity")
-    if activity in Activity.values:
-        customers = selectors.customers_with_activity(customers, activity)
-    return query, customers.order_by("-id")
+    return query, selectors.customer_archive(
+        user=request.user,
+        dealer=request.dealer,
+        query=query,
+        kind=request.GET.get("kind", ""),
+        activity=request.GET.get("activity", ""),
+    )
 
 
 @login_required
