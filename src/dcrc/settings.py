@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "dcrc.core",
     "dcrc.customers",
+    "dcrc.care",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,7 @@ urlpatterns = [
     path("audit/", core_views.audit_log, name="audit_log"),
     path("tokens/", core_views.api_tokens, name="api_tokens"),
     path("customers/", include("dcrc.customers.urls")),
+    path("care/", include("dcrc.care.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -25,6 +25,12 @@ class ContactPreference(models.TextChoices):
     NONE = "none", _("Do not contact")
 
 
+class PreferredCallWindow(models.TextChoices):
+    MORNING = "morning", _("Morning (before 12:00)")
+    AFTERNOON = "afternoon", _("Afternoon (12:00–17:00)")
+    EVENING = "evening", _("Evening (after 17:00)")
+
+
 class Lifecycle(models.TextChoices):
     PROSPECT = "prospect", _("Prospect (A card)")
     CUSTOMER = "customer", _("Customer (C card)")

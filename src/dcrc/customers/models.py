@@ -100,6 +100,13 @@ class Customer(DealerOwned):
     preferred_contact_time = models.CharField(
         _("preferred contact time"), max_length=50, blank=True
     )
+    # The part of the day the customer likes to be called; the workbench honours it.
+    preferred_call_window = models.CharField(
+        _("preferred call window"),
+        max_length=10,
+        choices=choices.PreferredCallWindow.choices,
+        blank=True,
+    )
     contact_preference = models.CharField(
         _("contact preference"),
         max_length=10,
@@ -167,6 +174,7 @@ class Customer(DealerOwned):
             models.Index(fields=["dealer", "mobile", "name"], name="customer_phone_name"),
             models.Index(fields=["dealer", "last_visit_date"], name="customer_last_visit"),
             models.Index(fields=["dealer", "id_number"], name="customer_id_number"),
+            models.Index(fields=["dealer", "birthday"], name="customer_birthday"),
         ]
 
     def __str__(self) -> str:
@@ -258,7 +266,15 @@ class Vehicle(DealerOwned):
         constraints = [
             models.UniqueConstraint(fields=["dealer", "vin"], name="vehicle_vin"),
         ]
-        indexes = [models.Index(fields=["dealer", "plate"], name="vehicle_plate")]
+        indexes = [
+            models.Index(fields=["dealer", "plate"], name="vehicle_plate"),
+            # The contact planner's ranges: changed vehicles, purchases, expiries, inspections.
+            models.Index(fields=["dealer", "updated_at"], name="vehicle_updated"),
+            models.Index(fields=["dealer", "purchase_date"], name="vehicle_purchase"),
+            models.Index(fields=["dealer", "insurance_expiry"], name="vehicle_insurance_expiry"),
+            models.Index(fields=["dealer", "warranty_end_date"], name="vehicle_warranty_end"),
+            models.Index(fields=["dealer", "registration_date"], name="vehicle_registration"),
+        ]
 
     def __str__(self) -> str:
         return self.plate or self.vin
