@@ -6,6 +6,7 @@ Everything an operator may change is read from the environment; see docs/configu
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 PROJECT_DIR = Path(__file__).resolve().parent
 BASE_DIR = PROJECT_DIR.parent.parent
@@ -145,6 +146,19 @@ CELERY_TIMEZONE = TIME_ZONE
 
 # Jobs (imports) run on a thread of the web process in the embedded default, on Celery otherwise.
 DCRC_JOBS_BACKEND = env("DCRC_JOBS_BACKEND", default="thread")
+
+# The daily contact plan: when the embedded scheduler (or Celery beat) runs it, local time.
+DCRC_PLAN_TIME = env("DCRC_PLAN_TIME", default="06:00")
+# "embedded": `dcrc serve` also runs the scheduler; "off": Celery beat does (production).
+DCRC_SCHEDULER = env("DCRC_SCHEDULER", default="embedded")
+CELERY_BEAT_SCHEDULE = {
+    "plan-all-dealers": {
+        "task": "care.plan_all",
+        "schedule": crontab(
+            hour=int(DCRC_PLAN_TIME.split(":")[0]), minute=int(DCRC_PLAN_TIME.split(":")[1])
+        ),
+    },
+}
 
 NINJA_PAGINATION_PER_PAGE = 20
 

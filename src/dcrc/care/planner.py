@@ -43,6 +43,7 @@ from .defaults import care_defaults_ensure
 from .models import (
     Campaign,
     CareRule,
+    CareSettings,
     ContactTask,
     Holiday,
     InspectionRule,
@@ -739,6 +740,8 @@ def plan_daily(*, dealer_id: int, today: datetime.date | None = None) -> PlanRun
     run = PlanRun.objects.create(dealer_id=dealer_id, run_on=today, started_at=now)
     # Subjects and names written into tasks are dealer data: in the dealer's language.
     with translation.override("zh-hans"), transaction.atomic():
+        # One planner per dealer at a time: a second worker waits here, then finds nothing new.
+        CareSettings.objects.select_for_update().filter(dealer_id=dealer_id).first()
         # Vehicles touched while the previous run was running are refreshed again: harmless.
         run.plans_refreshed = vehicle_plans_refresh(
             dealer_id=dealer_id, since=previous.started_at if previous else None

@@ -1,8 +1,10 @@
 """`dcrc serve`: run the product with gunicorn on 127.0.0.1:$DCRC_PORT (default 8000)."""
 
 import os
+import subprocess
 import sys
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
@@ -16,6 +18,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, workers, **options):
         self.stdout.write(f"DCRC is serving on http://{host}:{port}/  (Ctrl+C stops it)")
+        if settings.DCRC_SCHEDULER == "embedded":
+            # The contact plan and the minute jobs run beside the web server; the scheduler
+            # exits when the server (its parent after exec) goes away.
+            subprocess.Popen([sys.executable, sys.argv[0], "scheduler"])
         argv = [
             sys.executable,
             "-m",
