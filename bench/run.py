@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["search", "customer360", "import"],
+        choices=["search", "customer360", "import", "plan"],
         action="append",
         help="run only these scenarios (repeatable); default all",
     )
@@ -142,13 +142,19 @@ def main(argv: list[str] | None = None) -> int:
             log(f"bench: generating {args.n:,} customers on {db} …")
             archive = generate.generate(args.n)
             figures.emit({"metric": "generate_s", "value": round(archive.seconds, 1), "unit": "s"})
-        only = set(args.only or ["search", "customer360", "import"])
+        only = set(args.only or ["search", "customer360", "import", "plan"])
         if "search" in only:
             for figure in bench_search.search(archive, queries=args.queries):
                 figures.emit(figure)
         if "customer360" in only:
             for figure in bench_search.customer360(archive, pages=args.queries):
                 figures.emit(figure)
+        if "plan" in only:
+            from . import bench_plan
+
+            for figure in bench_plan.run(archive):
+                figures.emit(figure)
+        # Last: the import benchmark empties and refills its own tables.
         if "import" in only:
             _import_benchmark(args.n, db, figures)
     return 0

@@ -23,6 +23,8 @@ from django.db.models import (
     FloatField,
     IntegerField,
     JSONField,
+    Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -456,12 +458,19 @@ def _inspections(plan: DayPlan) -> int:
     end = plan.today + datetime.timedelta(days=rule.lead_days)
     created = 0
     offsets = inspection_offsets(list(InspectionRule.objects.filter(dealer_id=plan.dealer_id)))
+    registered = Vehicle.objects.filter(dealer_id=plan.dealer_id).aggregate(
+        first=Min("registration_date"), last=Max("registration_date")
+    )
+    if registered["first"] is None:
+        return 0
     for usage, months_list in offsets.items():
         for months in months_list:
             # Registration dates whose anniversary lands in [start, end], with slack for
             # month ends (the exact due date is filtered in SQL below).
             low = _months_before(start, months) - datetime.timedelta(days=3)
             high = _months_before(end, months) + datetime.timedelta(days=3)
+            if high < registered["first"] or low > registered["last"]:
+                continue  # no vehicle that old (or that young): skip the statement
             due = AddMonths(F("registration_date"), months)
             vehicles = (
                 Vehicle.objects.filter(
