@@ -18,6 +18,17 @@ from lunar_python import Lunar, Solar
 from .models import CareSettings, Holiday
 
 SLOT_SEARCH_DAYS = 30
+# chinese-calendar names its holidays in English; these are the names the UI shows.
+HOLIDAY_NAMES = {
+    "New Year's Day": _("New Year's Day"),
+    "Spring Festival": _("Spring Festival"),
+    "Tomb-sweeping Day": _("Tomb-sweeping Day"),
+    "Labour Day": _("Labour Day"),
+    "Dragon Boat Festival": _("Dragon Boat Festival"),
+    "National Day": _("National Day"),
+    "Mid-autumn Festival": _("Mid-Autumn Festival"),
+    "Anti-Fascist 70th Day": _("Victory Day"),
+}
 
 
 def care_settings(dealer_id: int) -> CareSettings:
@@ -63,7 +74,7 @@ def holiday_name(day: datetime.date, dealer_id: int | None = None) -> str | None
         return None
     if not is_holiday or name is None:
         return None
-    return str(_(name)) if name else None
+    return str(HOLIDAY_NAMES.get(name, name))
 
 
 def is_public_holiday(day: datetime.date, dealer_id: int | None = None) -> bool:

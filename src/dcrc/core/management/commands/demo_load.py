@@ -8,6 +8,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from dcrc.care.defaults import care_defaults_ensure
+from dcrc.care.planner import plan_daily
 from dcrc.core.choices import Role
 from dcrc.core.models import Dealer, DealerGroup, Manufacturer, User
 from dcrc.customers import services
@@ -94,6 +96,13 @@ class Command(BaseCommand):
             self.stdout.write(f"Loading demo customers of {dealer} …")
             with transaction.atomic():
                 self._archive(dealer, rng, customers, province + letter)
+        for dealer in dealers.values():
+            care_defaults_ensure(dealer_id=dealer.pk)
+            run = plan_daily(dealer_id=dealer.pk)
+            if run.created:
+                self.stdout.write(
+                    f"Planned {sum(run.created.values())} contact tasks for {dealer}."
+                )
         self._print_logins()
 
     def _users(self, dealers, maker, group):
@@ -163,10 +172,33 @@ class Command(BaseCommand):
                 address=rng.choice(["天河区", "越秀区", "海珠区", "番禺区", "白云区"])
                 + f"{rng.choice(['中山大道', '环市东路', '江南大道', '广州大道'])}{rng.randint(1, 999)}号",
                 preferred_contact_time=rng.choice(["", "", "工作日晚上", "周末上午", "中午12点后"]),
+                preferred_call_window=rng.choice(["", "", "", "", "morning", "afternoon"]),
+                contact_preference=rng.choice(["phone"] * 18 + ["sms", "none"]),
                 membership_level=rng.choice(levels) if rng.random() < 0.4 else None,
             )
             for _ in range(3 if company else (2 if rng.random() < 0.2 else 1)):
                 self._vehicle(customer, rng, plate_prefix, today)
+        self._recent_services(dealer, rng, today)
+
+    def _recent_services(self, dealer, rng, today):
+        """Cars released in the last two days: the post-service callbacks of the demo queue."""
+        vehicles = Vehicle.objects.filter(dealer=dealer).exclude(
+            visits__visit_date__gte=today - datetime.timedelta(days=3)
+        )
+        for index, vehicle in enumerate(vehicles.order_by("pk")[:12]):
+            day = today - datetime.timedelta(days=1 + index % 2)
+            services.service_visit_record(
+                vehicle=vehicle,
+                visit_date=day,
+                mileage=vehicle.mileage + rng.randint(300, 3000),
+                visit_type=rng.choice(
+                    [VisitType.PERIODIC_MAINTENANCE, VisitType.MINOR_REPAIR, VisitType.BODY_PAINT]
+                ),
+                amount=Decimal(rng.randrange(380, 4800)) + Decimal("0.50"),
+                repair_order_no=f"RO{dealer.code}{day:%y%m%d}{index:05d}",
+                advisor_name=rng.choice(ADVISORS),
+                source=VisitSource.IMPORT,
+            )
 
     def _vehicle(self, customer, rng, plate_prefix, today):
         brand, series, model_code, fuel, displacement = rng.choice(MODELS)
