@@ -37,3 +37,18 @@ class InspectionRuleAdmin(admin.ModelAdmin):
 class CampaignAdmin(admin.ModelAdmin):
     list_display = ["dealer", "kind", "code", "title", "starts_on", "ends_on", "active"]
     list_filter = ["dealer", "kind", "active"]
+
+
+@admin.register(models.PlanRun)
+class PlanRunAdmin(admin.ModelAdmin):
+    """What each daily plan created and closed; read-only."""
+
+    list_display = ["dealer", "run_on", "started_at", "finished_at", "closed", "plans_refreshed"]
+    list_filter = ["dealer", "run_on"]
+    readonly_fields = [field.name for field in models.PlanRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
