@@ -59,7 +59,9 @@ def test_weekends_are_working_days_for_a_dealership(care_a):
 def test_the_holiday_table_extends_and_overrides_the_package(care_a):
     new_year_2027 = datetime.date(2027, 1, 1)
     Holiday.objects.create(date=new_year_2027, name="元旦")
-    Holiday.objects.create(dealer=care_a, date=datetime.date(2026, 10, 2), name="加班", is_workday=True)
+    Holiday.objects.create(
+        dealer=care_a, date=datetime.date(2026, 10, 2), name="加班", is_workday=True
+    )
 
     assert calendar.holiday_name(new_year_2027) == "元旦"
     assert calendar.is_public_holiday(datetime.date(2026, 10, 2)) is True

@@ -366,3 +366,15 @@ def test_it_plans_each_dealer_alone(care_a, care_b, vehicle_a):
     plan_daily(dealer_id=care_b.pk)
 
     assert not ContactTask.objects.exists()
+
+
+def test_it_estimates_todays_odometer_from_the_daily_km(care_a, customer_a):
+    from dcrc.care.planner import mileage_estimate
+
+    car = make_vehicle(customer_a, purchase_date=TODAY - D(days=200))
+    visit(car, 100, 5000)  # 50 km a day
+    plan_daily(dealer_id=care_a.pk)
+    car.refresh_from_db()
+
+    assert mileage_estimate(vehicle=car, plan=car.plan, day=TODAY) == 10000
+    assert mileage_estimate(vehicle=car, plan=None, day=TODAY) == 5000

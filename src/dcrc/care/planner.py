@@ -770,3 +770,11 @@ def plan_daily(*, dealer_id: int, today: datetime.date | None = None) -> PlanRun
     run.save()
     logger.info("planned dealer %s for %s: %s", dealer_id, today, created)
     return run
+
+
+def mileage_estimate(*, vehicle: Vehicle, plan: VehiclePlan | None, day: datetime.date) -> int:
+    """The odometer today, estimated from the latest reading and the vehicle's km a day."""
+    reading_date = vehicle.mileage_date or vehicle.purchase_date
+    if reading_date is None or plan is None:
+        return vehicle.mileage
+    return vehicle.mileage + round(plan.daily_km * max(0, (day - reading_date).days))
