@@ -378,3 +378,39 @@ def test_it_estimates_todays_odometer_from_the_daily_km(care_a, customer_a):
 
     assert mileage_estimate(vehicle=car, plan=car.plan, day=TODAY) == 10000
     assert mileage_estimate(vehicle=car, plan=None, day=TODAY) == 5000
+
+
+def test_a_rerun_plans_what_changed_since_the_last_run(care_a):
+    quiet = make_customer(care_a, contact_preference="none")
+    visit(make_vehicle(quiet), 1, 9000)
+    plan_daily(dealer_id=care_a.pk)
+    assert tasks(care_a, TaskKind.SERVICE_CALLBACK) == []
+
+    services.customer_update(customer=quiet, contact_preference="phone")
+    rerun = plan_daily(dealer_id=care_a.pk)
+
+    assert rerun.created == {TaskKind.SERVICE_CALLBACK: 1}
+
+
+def test_a_changed_rule_is_planned_again_in_full(care_a, customer_a):
+    make_vehicle(customer_a, insurance_expiry=TODAY + D(days=40))
+    plan_daily(dealer_id=care_a.pk)
+    assert tasks(care_a, TaskKind.INSURANCE_RENEWAL) == []
+
+    rule = CareRule.objects.get(dealer=care_a, kind=TaskKind.INSURANCE_RENEWAL)
+    rule.lead_days = 45
+    rule.save()
+    plan_daily(dealer_id=care_a.pk)
+
+    assert len(tasks(care_a, TaskKind.INSURANCE_RENEWAL)) == 1
+
+
+def test_the_next_day_plans_what_came_into_range(care_a, customer_a):
+    make_vehicle(customer_a, insurance_expiry=TODAY + D(days=31))
+    plan_daily(dealer_id=care_a.pk, today=TODAY - D(days=1))
+    plan_daily(dealer_id=care_a.pk, today=TODAY)
+    assert tasks(care_a, TaskKind.INSURANCE_RENEWAL) == []
+
+    plan_daily(dealer_id=care_a.pk, today=TODAY + D(days=1))
+
+    assert len(tasks(care_a, TaskKind.INSURANCE_RENEWAL)) == 1

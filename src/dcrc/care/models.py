@@ -46,6 +46,8 @@ class CareSettings(models.Model):
     sms_quiet_end = models.TimeField(_("SMS quiet hours end"), default=datetime.time(8))
     sms_rate_per_minute = models.PositiveIntegerField(_("SMS per minute at most"), default=60)
     sms_signature = models.CharField(_("SMS signature"), max_length=20, blank=True)
+    # The planner re-plans everything after a change of the settings, schedules or rules.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("contact-center settings")
@@ -75,6 +77,7 @@ class CareRule(DealerOwned):
     )
     call_on_holidays = models.BooleanField(_("call on public holidays"), default=False)
     script = models.TextField(_("script"), blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("contact rule")
@@ -100,6 +103,7 @@ class MaintenanceSchedule(DealerOwned):
     first_months = models.PositiveSmallIntegerField(_("first service at (months)"), default=6)
     interval_km = models.PositiveIntegerField(_("then every (km)"), default=10000)
     interval_months = models.PositiveSmallIntegerField(_("then every (months)"), default=12)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("maintenance schedule")
@@ -134,6 +138,7 @@ class InspectionRule(DealerOwned):
     start_month = models.PositiveSmallIntegerField(_("from month"))
     end_month = models.PositiveSmallIntegerField(_("until month"), null=True, blank=True)
     every_months = models.PositiveSmallIntegerField(_("every (months)"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("inspection rule")
@@ -213,8 +218,15 @@ class VehiclePlan(models.Model):
     )
     dealer_id = models.BigIntegerField()
     last_visit_date = models.DateField(null=True)
+    first_visit_date = models.DateField(null=True)
+    first_visit_km = models.PositiveIntegerField(null=True)
     last_maintenance_date = models.DateField(null=True)
     last_maintenance_km = models.PositiveIntegerField(null=True)
+    # Copied from the vehicle so that the plan's dates are computed without a join.
+    purchase_date = models.DateField(null=True)
+    purchase_km = models.PositiveIntegerField(null=True)
+    reading_km = models.PositiveIntegerField(null=True)
+    reading_date = models.DateField(null=True)
     # Estimated km a day, from the vehicle's own readings or the dealer's default.
     daily_km = models.FloatField()
     maintenance_due_date = models.DateField(null=True)

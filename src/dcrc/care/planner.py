@@ -28,7 +28,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -119,12 +118,47 @@ def _key(*parts) -> Concat:
 class DayPlan:
     """The planning of one dealer for one day: its rules and the shared INSERT machinery."""
 
-    def __init__(self, dealer_id: int, today: datetime.date, now: datetime.datetime):
+    def __init__(
+        self,
+        dealer_id: int,
+        today: datetime.date,
+        now: datetime.datetime,
+        previous: PlanRun | None = None,
+    ):
         self.dealer_id, self.today, self.now = dealer_id, today, now
         self.rules = {
             rule.kind: rule for rule in CareRule.objects.filter(dealer_id=dealer_id, enabled=True)
         }
         self.settings = calendar.care_settings(dealer_id)
+        # What the previous run already planned need not be read again: only rows that came
+        # into range since its day, or whose vehicle or customer changed since it started.
+        self.since = previous.started_at if previous else None
+        self.previous_day = previous.run_on if previous else None
+
+    def scope(self, kind: str, where, changed: Q) -> Q:
+        """Rows in range today (`where(day)` builds the range's Q) minus those already planned."""
+        today = where(self.today)
+        rule = self.rules[kind]
+        if self.since is None or rule.updated_at >= self.since:
+            return today
+        if self.previous_day == self.today:
+            return today & changed
+        return today & (~where(self.previous_day) | changed)
+
+    def changed_vehicles(self) -> QuerySet:
+        """Ids of vehicles edited (or given a visit) since the previous run; indexed."""
+        if self.since is None:
+            return Vehicle.objects.none().values("pk")
+        return Vehicle.objects.filter(dealer_id=self.dealer_id, updated_at__gte=self.since).values(
+            "pk"
+        )
+
+    def changed_customers(self) -> QuerySet:
+        if self.since is None:
+            return Customer.objects.none().values("pk")
+        return Customer.objects.filter(dealer_id=self.dealer_id, updated_at__gte=self.since).values(
+            "pk"
+        )
 
     def insert(
         self,
@@ -193,144 +227,181 @@ class DayPlan:
 # Vehicle plans -----------------------------------------------------------------------------
 
 
-def planning_history(dealer_id: int) -> QuerySet:
-    """The service history the planner reads: one row per vehicle with its last visits.
+def planning_history(dealer_id: int, vehicles: QuerySet | None = None) -> QuerySet:
+    """The service history the planner reads: one row per vehicle that has visits.
 
     Repair orders feed it through service_visit_record(); corrections and imports through the
-    vehicle's denormalised reading (mileage, mileage_date).
+    vehicle's denormalised reading (mileage, mileage_date). The odometer never goes backwards
+    without a correction, so the highest maintenance reading is the last maintenance's.
     """
-    visits = ServiceVisit.objects.filter(vehicle=OuterRef("pk"))
-    maintenance = visits.filter(visit_type__in=MAINTENANCE_TYPES).order_by("-visit_date", "-id")
-    first = visits.order_by("visit_date", "id")
-    return Vehicle.objects.filter(dealer_id=dealer_id).annotate(
-        h_last_visit=Subquery(visits.order_by("-visit_date", "-id").values("visit_date")[:1]),
-        h_maintenance_date=Subquery(maintenance.values("visit_date")[:1]),
-        h_maintenance_km=Subquery(maintenance.values("mileage")[:1]),
-        h_first_date=Subquery(first.values("visit_date")[:1]),
-        h_first_km=Subquery(first.values("mileage")[:1]),
+    visits = ServiceVisit.objects.filter(dealer_id=dealer_id)
+    if vehicles is not None:
+        visits = visits.filter(vehicle_id__in=vehicles)
+    maintenance = Q(visit_type__in=MAINTENANCE_TYPES)
+    return visits.values("vehicle_id").annotate(
+        h_last_visit=Max("visit_date"),
+        h_first_date=Min("visit_date"),
+        h_first_km=Min("mileage"),
+        h_maintenance_date=Max("visit_date", filter=maintenance),
+        h_maintenance_km=Max("mileage", filter=maintenance),
+        h_purchase_date=Max("vehicle__purchase_date"),
+        h_purchase_km=Max("vehicle__purchase_mileage"),
+        h_reading_km=Max("vehicle__mileage"),
+        h_reading_date=Max("vehicle__mileage_date"),
     )
+
+
+def vehicle_plans_refresh(*, dealer_id: int, since: datetime.datetime | None) -> int:
+    """Rebuild the plans of the dealer's vehicles changed since `since` (all when None).
+
+    Set-wise, in a few statements whatever the number of vehicles: the facts of vehicles with
+    visits from one GROUP BY over the visits, then the vehicles without visits, then the daily
+    distance, then the next maintenance date and km per schedule, the most specific first.
+    """
+    settings = calendar.care_settings(dealer_id)
+    now = timezone.now()
+    vehicles = Vehicle.objects.filter(dealer_id=dealer_id)
+    plans = VehiclePlan.objects.filter(dealer_id=dealer_id)
+    if since is not None:
+        vehicles = vehicles.filter(updated_at__gte=since)
+        plans = plans.filter(vehicle_id__in=vehicles.values("pk"))
+    plans.delete()
+    history = planning_history(dealer_id, vehicles.values("pk") if since is not None else None)
+    fill = {
+        "p_dealer": Value(dealer_id),
+        "p_daily": Value(float(settings.default_daily_km)),
+        "p_computed": Value(now),
+    }
+    columns = ["last_visit", "first_date", "first_km", "maintenance_date", "maintenance_km"]
+    insert_select(
+        VehiclePlan,
+        history.annotate(
+            **fill,
+            p_first=Case(
+                When(h_maintenance_date__isnull=True, then=Value(True)), default=Value(False)
+            ),
+        ).values(
+            "vehicle_id",
+            "p_dealer",
+            *(f"h_{name}" for name in columns),
+            "h_purchase_date",
+            "h_purchase_km",
+            "h_reading_km",
+            "h_reading_date",
+            "p_daily",
+            "p_first",
+            "p_computed",
+        ),
+        PLAN_COLUMNS,
+    )
+    no_date, no_km = Value(None, output_field=DateField()), Value(None, output_field=IntegerField())
+    # Vehicles without visits; ON CONFLICT skips those the history already planned.
+    insert_select(
+        VehiclePlan,
+        vehicles.annotate(
+            **fill,
+            **{f"p_none_{name}": no_km if "km" in name else no_date for name in columns},
+            p_first=Value(True),
+        ).values(
+            "pk",
+            "p_dealer",
+            *(f"p_none_{name}" for name in columns),
+            "purchase_date",
+            "purchase_mileage",
+            "mileage",
+            "mileage_date",
+            "p_daily",
+            "p_first",
+            "p_computed",
+        ),
+        PLAN_COLUMNS,
+    )
+    total = plans.update(daily_km=_daily_km(settings.default_daily_km))
+    schedules = list(MaintenanceSchedule.objects.filter(dealer_id=dealer_id))
+    schedules.sort(key=lambda s: (not s.series, not s.brand))
+    done = Q(pk__in=[])
+    for schedule in schedules:
+        scope = plans.exclude(done)
+        if schedule.brand or schedule.series:
+            models = Vehicle.objects.filter(dealer_id=dealer_id)
+            if schedule.brand:
+                models = models.filter(brand=schedule.brand)
+            if schedule.series:
+                models = models.filter(series=schedule.series)
+            scope = scope.filter(vehicle_id__in=models.values("pk"))
+            done |= Q(vehicle_id__in=models.values("pk"))
+        scope.update(**_due(schedule, F("daily_km")))
+        if not (schedule.brand or schedule.series):
+            break  # the general schedule covered everything left
+    return total
+
+
+PLAN_COLUMNS = [
+    "vehicle",
+    "dealer_id",
+    "last_visit_date",
+    "first_visit_date",
+    "first_visit_km",
+    "last_maintenance_date",
+    "last_maintenance_km",
+    "purchase_date",
+    "purchase_km",
+    "reading_km",
+    "reading_date",
+    "daily_km",
+    "first_maintenance",
+    "computed_at",
+]
 
 
 def _daily_km(default_km: int):
     """km a day from purchase (or the first visit) to the latest reading; else the default."""
-    base_date = Coalesce(F("purchase_date"), F("h_first_date"))
+    base_date = Coalesce(F("purchase_date"), F("first_visit_date"))
     base_km = Case(
-        When(purchase_date__isnull=False, then=F("purchase_mileage")),
-        default=F("h_first_km"),
+        When(purchase_date__isnull=False, then=F("purchase_km")),
+        default=F("first_visit_km"),
     )
-    span = DaysBetween(F("mileage_date"), base_date)
-    estimate = Cast(F("mileage") - base_km, FloatField()) / Cast(span, FloatField())
+    span = DaysBetween(F("reading_date"), base_date)
+    estimate = Cast(F("reading_km") - base_km, FloatField()) / Cast(span, FloatField())
     return Case(
         When(
-            Q(mileage_date__isnull=False)
-            & (Q(purchase_date__isnull=False) | Q(h_first_date__isnull=False)),
-            then=Case(
-                When(
-                    Q(**{"mileage_date__gte": AddDays(base_date, Value(MIN_SPAN_DAYS))}),
-                    then=Greatest(Value(MIN_DAILY_KM), Least(Value(MAX_DAILY_KM), estimate)),
-                ),
-                default=Value(float(default_km)),
-            ),
+            Q(reading_date__isnull=False)
+            & (Q(purchase_date__isnull=False) | Q(first_visit_date__isnull=False))
+            & Q(reading_date__gte=AddDays(base_date, Value(MIN_SPAN_DAYS))),
+            then=Greatest(Value(MIN_DAILY_KM), Least(Value(MAX_DAILY_KM), estimate)),
         ),
         default=Value(float(default_km)),
         output_field=FloatField(),
     )
 
 
-def vehicle_plans_refresh(*, dealer_id: int, since: datetime.datetime | None) -> int:
-    """Rebuild the plans of the dealer's vehicles changed since `since` (all when None)."""
-    settings = calendar.care_settings(dealer_id)
-    now = timezone.now()
-    changed = Vehicle.objects.filter(dealer_id=dealer_id)
-    if since is not None:
-        changed = changed.filter(updated_at__gte=since)
-        VehiclePlan.objects.filter(vehicle__in=changed.values("pk")).delete()
-    else:
-        VehiclePlan.objects.filter(dealer_id=dealer_id).delete()
-    schedules = list(MaintenanceSchedule.objects.filter(dealer_id=dealer_id))
-    # The most specific schedule wins: brand + series, then brand, then the default.
-    schedules.sort(key=lambda s: (not s.series, not s.brand))
-    covered = Q(pk__in=[])
-    total = 0
-    for schedule in schedules:
-        scope = Q()
-        if schedule.brand:
-            scope &= Q(brand=schedule.brand)
-        if schedule.series:
-            scope &= Q(series=schedule.series)
-        vehicles = planning_history(dealer_id).filter(scope).exclude(covered)
-        if since is not None:
-            vehicles = vehicles.filter(updated_at__gte=since)
-        total += _plans_insert(vehicles, schedule, settings.default_daily_km, now)
-        covered |= scope
-    return total
-
-
-def _plans_insert(vehicles: QuerySet, schedule: MaintenanceSchedule, default_km: int, now) -> int:
-    """Insert the plans of `vehicles` under one maintenance schedule."""
-    vehicles = vehicles.annotate(p_daily=_daily_km(default_km))
-    first = Q(h_maintenance_date__isnull=True)
+def _due(schedule: MaintenanceSchedule, daily) -> dict:
+    """The next maintenance date and km under `schedule`: whichever of date or km first."""
+    first = Q(last_maintenance_date__isnull=True)
     due_km = Case(
         When(first, then=Value(schedule.first_km)),
-        default=F("h_maintenance_km") + Value(schedule.interval_km),
+        default=F("last_maintenance_km") + Value(schedule.interval_km),
         output_field=IntegerField(),
     )
     # By date: months after purchase (first service) or after the last maintenance.
     by_date = Case(
         When(first, then=AddMonths(F("purchase_date"), schedule.first_months)),
-        default=AddMonths(F("h_maintenance_date"), schedule.interval_months),
+        default=AddMonths(F("last_maintenance_date"), schedule.interval_months),
         output_field=DateField(),
     )
     # By mileage: the latest reading plus the days the remaining km take at the daily rate.
-    remaining = Greatest(Value(0), due_km - F("mileage"))
+    remaining = Greatest(Value(0), due_km - F("reading_km"))
     by_km = AddDays(
-        Coalesce(F("mileage_date"), F("purchase_date")),
-        Cast(Floor(Cast(remaining, FloatField()) / F("p_daily")), IntegerField()),
+        Coalesce(F("reading_date"), F("purchase_date")),
+        Cast(Floor(Cast(remaining, FloatField()) / daily), IntegerField()),
     )
     due = Case(
-        When(Q(mileage_date__isnull=True, purchase_date__isnull=True), then=by_date),
+        When(Q(reading_date__isnull=True, purchase_date__isnull=True), then=by_date),
         When(Q(purchase_date__isnull=True) & first, then=by_km),
         default=Least(by_date, by_km),
         output_field=DateField(),
     )
-    rows = vehicles.annotate(
-        p_vehicle=F("pk"),
-        p_dealer=F("dealer_id"),
-        p_last_visit=F("h_last_visit"),
-        p_maintenance_date=F("h_maintenance_date"),
-        p_maintenance_km=F("h_maintenance_km"),
-        p_due_date=due,
-        p_due_km=due_km,
-        p_first=Case(When(first, then=Value(True)), default=Value(False)),
-        p_computed=Value(now),
-    ).values(
-        "p_vehicle",
-        "p_dealer",
-        "p_last_visit",
-        "p_maintenance_date",
-        "p_maintenance_km",
-        "p_daily",
-        "p_due_date",
-        "p_due_km",
-        "p_first",
-        "p_computed",
-    )
-    return insert_select(
-        VehiclePlan,
-        rows,
-        [
-            "vehicle",
-            "dealer_id",
-            "last_visit_date",
-            "last_maintenance_date",
-            "last_maintenance_km",
-            "daily_km",
-            "maintenance_due_date",
-            "maintenance_due_km",
-            "first_maintenance",
-            "computed_at",
-        ],
-    )
+    return {"maintenance_due_date": due, "maintenance_due_km": due_km}
 
 
 # Task generators: one per kind, each an indexed date range --------------------------------
@@ -339,11 +410,20 @@ def _plans_insert(vehicles: QuerySet, schedule: MaintenanceSchedule, default_km:
 def _service_callbacks(plan: DayPlan) -> int:
     """A callback 1–3 days after every visit (by default), for each vehicle released."""
     rule = plan.rules[TaskKind.SERVICE_CALLBACK]
-    latest = plan.today - datetime.timedelta(days=rule.offset_days)
-    earliest = latest - datetime.timedelta(days=rule.window_days - 1 + GRACE_DAYS)
-    visits = ServiceVisit.objects.filter(
-        dealer_id=plan.dealer_id, visit_date__range=(earliest, latest)
-    ).exclude(visit_type=VisitType.RESCUE)
+
+    def where(day):
+        latest = day - datetime.timedelta(days=rule.offset_days)
+        earliest = latest - datetime.timedelta(days=rule.window_days - 1 + GRACE_DAYS)
+        return Q(visit_date__range=(earliest, latest))
+
+    changed = Q(vehicle_id__in=plan.changed_vehicles()) | Q(
+        customer_id__in=plan.changed_customers()
+    )
+    visits = (
+        ServiceVisit.objects.filter(dealer_id=plan.dealer_id)
+        .filter(plan.scope(TaskKind.SERVICE_CALLBACK, where, changed))
+        .exclude(visit_type=VisitType.RESCUE)
+    )
     due_from = AddDays(F("visit_date"), Value(rule.offset_days))
     return plan.insert(
         TaskKind.SERVICE_CALLBACK,
@@ -360,10 +440,14 @@ def _service_callbacks(plan: DayPlan) -> int:
 
 def _new_car_calls(plan: DayPlan) -> int:
     rule = plan.rules[TaskKind.NEW_CAR_CALL]
-    latest = plan.today - datetime.timedelta(days=rule.offset_days)
-    earliest = latest - datetime.timedelta(days=rule.window_days - 1 + GRACE_DAYS)
-    vehicles = Vehicle.objects.filter(
-        dealer_id=plan.dealer_id, purchase_date__range=(earliest, latest)
+
+    def where(day):
+        latest = day - datetime.timedelta(days=rule.offset_days)
+        earliest = latest - datetime.timedelta(days=rule.window_days - 1 + GRACE_DAYS)
+        return Q(purchase_date__range=(earliest, latest))
+
+    vehicles = Vehicle.objects.filter(dealer_id=plan.dealer_id).filter(
+        plan.scope(TaskKind.NEW_CAR_CALL, where, _vehicle_changed(plan))
     )
     return plan.insert(
         TaskKind.NEW_CAR_CALL,
@@ -380,13 +464,17 @@ def _new_car_calls(plan: DayPlan) -> int:
 def _maintenance(plan: DayPlan, kind: str, first: bool) -> int:
     """Vehicles whose next (first) maintenance falls due within the rule's lead time."""
     rule = plan.rules[kind]
-    plans = VehiclePlan.objects.filter(
-        dealer_id=plan.dealer_id,
-        maintenance_due_date__range=(
-            plan.today - datetime.timedelta(days=rule.window_days + GRACE_DAYS),
-            plan.today + datetime.timedelta(days=rule.lead_days),
-        ),
-        first_maintenance=first,
+
+    def where(day):
+        return Q(
+            maintenance_due_date__range=(
+                day - datetime.timedelta(days=rule.window_days + GRACE_DAYS),
+                day + datetime.timedelta(days=rule.lead_days),
+            )
+        )
+
+    plans = VehiclePlan.objects.filter(dealer_id=plan.dealer_id, first_maintenance=first).filter(
+        plan.scope(kind, where, _plan_changed(plan))
     )
     # One reminder per maintenance cycle: the cycle is named by the last maintenance date.
     base = Coalesce(Cast(F("last_maintenance_date"), CharField()), _text("first"))
@@ -405,14 +493,12 @@ def _maintenance(plan: DayPlan, kind: str, first: bool) -> int:
 def _expiries(plan: DayPlan, kind: str, field: str) -> int:
     """Insurance renewals and warranty expiries: vehicles whose date comes within lead time."""
     rule = plan.rules[kind]
-    vehicles = Vehicle.objects.filter(
-        dealer_id=plan.dealer_id,
-        **{
-            f"{field}__range": (
-                plan.today,
-                plan.today + datetime.timedelta(days=rule.lead_days),
-            )
-        },
+
+    def where(day):
+        return Q(**{f"{field}__range": (day, day + datetime.timedelta(days=rule.lead_days))})
+
+    vehicles = Vehicle.objects.filter(dealer_id=plan.dealer_id).filter(
+        plan.scope(kind, where, _vehicle_changed(plan))
     )
     return plan.insert(
         kind,
@@ -457,6 +543,9 @@ def _inspections(plan: DayPlan) -> int:
     start = plan.today - datetime.timedelta(days=GRACE_DAYS)
     end = plan.today + datetime.timedelta(days=rule.lead_days)
     created = 0
+    rules_changed = InspectionRule.objects.filter(
+        dealer_id=plan.dealer_id, updated_at__gte=plan.since or plan.now
+    ).exists()
     offsets = inspection_offsets(list(InspectionRule.objects.filter(dealer_id=plan.dealer_id)))
     registered = Vehicle.objects.filter(dealer_id=plan.dealer_id).aggregate(
         first=Min("registration_date"), last=Max("registration_date")
@@ -471,13 +560,23 @@ def _inspections(plan: DayPlan) -> int:
             high = _months_before(end, months) + datetime.timedelta(days=3)
             if high < registered["first"] or low > registered["last"]:
                 continue  # no vehicle that old (or that young): skip the statement
+
+            def where(day, months=months):
+                first = day - datetime.timedelta(days=GRACE_DAYS)
+                last = day + datetime.timedelta(days=rule.lead_days)
+                return Q(c_due__range=(first, last))
+
             due = AddMonths(F("registration_date"), months)
             vehicles = (
                 Vehicle.objects.filter(
                     dealer_id=plan.dealer_id, usage=usage, registration_date__range=(low, high)
                 )
                 .annotate(c_due=due)
-                .filter(c_due__range=(start, end))
+                .filter(
+                    where(plan.today)
+                    if rules_changed
+                    else plan.scope(TaskKind.INSPECTION, where, _vehicle_changed(plan))
+                )
             )
             created += plan.insert(
                 TaskKind.INSPECTION,
@@ -497,10 +596,14 @@ def _retention(plan: DayPlan) -> int:
     rule = plan.rules[TaskKind.RETENTION]
     created = 0
     for months in RETENTION_MONTHS:
-        latest = _months_before(plan.today, months)
-        earliest = latest - datetime.timedelta(days=rule.window_days + GRACE_DAYS)
-        plans = VehiclePlan.objects.filter(
-            dealer_id=plan.dealer_id, last_visit_date__range=(earliest, latest)
+
+        def where(day, months=months):
+            latest = _months_before(day, months)
+            earliest = latest - datetime.timedelta(days=rule.window_days + GRACE_DAYS)
+            return Q(last_visit_date__range=(earliest, latest))
+
+        plans = VehiclePlan.objects.filter(dealer_id=plan.dealer_id).filter(
+            plan.scope(TaskKind.RETENTION, where, _plan_changed(plan))
         )
         due = AddMonths(F("last_visit_date"), months)
         created += plan.insert(
@@ -514,14 +617,17 @@ def _retention(plan: DayPlan) -> int:
             due_date=due,
             subject=_("Not back for %(months)s months") % {"months": months},
         )
+
     # First maintenance a month overdue and the car never came: ask why.
-    overdue = plan.today - datetime.timedelta(days=30)
+    def skipped(day):
+        overdue = day - datetime.timedelta(days=30)
+        return Q(
+            maintenance_due_date__range=(overdue - datetime.timedelta(days=GRACE_DAYS), overdue)
+        )
+
     plans = VehiclePlan.objects.filter(
-        dealer_id=plan.dealer_id,
-        first_maintenance=True,
-        last_visit_date__isnull=True,
-        maintenance_due_date__range=(overdue - datetime.timedelta(days=GRACE_DAYS), overdue),
-    )
+        dealer_id=plan.dealer_id, first_maintenance=True, last_visit_date__isnull=True
+    ).filter(plan.scope(TaskKind.RETENTION, skipped, _plan_changed(plan)))
     due = AddDays(F("maintenance_due_date"), Value(30))
     created += plan.insert(
         TaskKind.RETENTION,
@@ -537,12 +643,24 @@ def _retention(plan: DayPlan) -> int:
     return created
 
 
-def _days(plan: DayPlan, rule: CareRule) -> list[datetime.date]:
+def _days(today: datetime.date, rule: CareRule) -> list[datetime.date]:
     """The days whose greetings are due now: today back to the grace period, plus lead days."""
     return [
-        plan.today + datetime.timedelta(days=offset)
-        for offset in range(-GRACE_DAYS, rule.lead_days + 1)
+        today + datetime.timedelta(days=offset) for offset in range(-GRACE_DAYS, rule.lead_days + 1)
     ]
+
+
+def _vehicle_changed(plan: DayPlan) -> Q:
+    """Vehicles (or their owners) edited since the previous run."""
+    return Q(pk__in=plan.changed_vehicles()) | Q(owner_id__in=plan.changed_customers())
+
+
+def _plan_changed(plan: DayPlan) -> Q:
+    """Plans of vehicles changed since the previous run, or whose owner changed."""
+    owned = Vehicle.objects.filter(
+        dealer_id=plan.dealer_id, owner_id__in=plan.changed_customers()
+    ).values("pk")
+    return Q(vehicle_id__in=plan.changed_vehicles()) | Q(vehicle_id__in=owned)
 
 
 def _birthdays(plan: DayPlan) -> int:
@@ -550,9 +668,11 @@ def _birthdays(plan: DayPlan) -> int:
     rule = plan.rules[TaskKind.BIRTHDAY]
     created = 0
     customers = Customer.objects.filter(dealer_id=plan.dealer_id)
-    for day in _days(plan, rule):
-        if day < plan.today - datetime.timedelta(days=GRACE_DAYS):
-            continue
+    planned_before = set()
+    if plan.since is not None and rule.updated_at < plan.since:
+        planned_before = set(_days(plan.previous_day, rule))
+        changed_customers = Q(pk__in=plan.changed_customers())
+    for day in _days(plan.today, rule):
         solar = []
         for year in range(OLDEST_BIRTH_YEAR, day.year):
             try:
@@ -575,6 +695,8 @@ def _birthdays(plan: DayPlan) -> int:
             customers.filter(birthday_calendar="solar", birthday__in=solar),
             customers.filter(birthday_calendar="lunar").filter(lunar),
         ):
+            if day in planned_before:
+                matching = matching.filter(changed_customers)
             created += plan.insert(
                 TaskKind.BIRTHDAY,
                 matching,
@@ -612,6 +734,15 @@ def _holiday_greetings(plan: DayPlan) -> int:
             customers = Customer.objects.filter(
                 dealer_id=plan.dealer_id, last_visit_date__gte=active_since
             )
+            planned_before = (
+                plan.since is not None
+                and rule.updated_at < plan.since
+                and day - datetime.timedelta(days=rule.lead_days) <= plan.previous_day <= day
+            )
+            if planned_before:
+                customers = customers.filter(
+                    Q(pk__in=plan.changed_customers()) | Q(last_visit_date__gte=plan.previous_day)
+                )
             created += plan.insert(
                 TaskKind.HOLIDAY,
                 customers,
@@ -715,9 +846,21 @@ GENERATORS = [
 # Closing what became moot ------------------------------------------------------------------
 
 
-def tasks_close_moot(*, dealer_id: int, now: datetime.datetime) -> int:
-    """Close open reminders the customer made pointless: they came, or renewed elsewhere."""
+def tasks_close_moot(
+    *, dealer_id: int, now: datetime.datetime, since: datetime.datetime | None = None
+) -> int:
+    """Close open reminders the customer made pointless: they came, or renewed elsewhere.
+
+    Only vehicles changed since `since` can have made a task moot (a visit or an edit moves
+    the vehicle's updated_at).
+    """
     open_tasks = ContactTask.objects.filter(dealer_id=dealer_id, state=TaskState.OPEN)
+    if since is not None:
+        open_tasks = open_tasks.filter(
+            vehicle_id__in=Vehicle.objects.filter(
+                dealer_id=dealer_id, updated_at__gte=since
+            ).values("pk")
+        )
     came_after = ServiceVisit.objects.filter(
         vehicle=OuterRef("vehicle_id"), created_at__gt=OuterRef("created_at")
     )
@@ -737,12 +880,17 @@ def tasks_close_moot(*, dealer_id: int, now: datetime.datetime) -> int:
 
 
 def plan_daily(*, dealer_id: int, today: datetime.date | None = None) -> PlanRun:
-    """Create the dealer's due tasks and close the moot ones; safe to run any number of times."""
+    """Create the dealer's due tasks and close the moot ones; safe to run any number of times.
+
+    Incremental: vehicle plans are rebuilt only for vehicles changed since the previous run,
+    and rows the previous run already planned are skipped unless their vehicle or customer
+    changed. A change of the dealer's settings, schedules or a rule plans everything again.
+    """
     now = timezone.now()
     today = today or timezone.localdate(now)
     care_defaults_ensure(dealer_id=dealer_id)
     previous = (
-        PlanRun.objects.filter(dealer_id=dealer_id, finished_at__isnull=False)
+        PlanRun.objects.filter(dealer_id=dealer_id, finished_at__isnull=False, run_on__lte=today)
         .order_by("-started_at")
         .first()
     )
@@ -751,11 +899,13 @@ def plan_daily(*, dealer_id: int, today: datetime.date | None = None) -> PlanRun
     with translation.override("zh-hans"), transaction.atomic():
         # One planner per dealer at a time: a second worker waits here, then finds nothing new.
         CareSettings.objects.select_for_update().filter(dealer_id=dealer_id).first()
+        if previous is not None and _settings_changed(dealer_id, previous.started_at):
+            previous = None
         # Vehicles touched while the previous run was running are refreshed again: harmless.
         run.plans_refreshed = vehicle_plans_refresh(
             dealer_id=dealer_id, since=previous.started_at if previous else None
         )
-        plan = DayPlan(dealer_id, today, now)
+        plan = DayPlan(dealer_id, today, now, previous)
         created = {}
         for kind, generate in GENERATORS:
             if kind in plan.rules or (
@@ -765,11 +915,19 @@ def plan_daily(*, dealer_id: int, today: datetime.date | None = None) -> PlanRun
                 if count:
                     created[kind] = count
         run.created = created
-        run.closed = tasks_close_moot(dealer_id=dealer_id, now=now)
+        run.closed = tasks_close_moot(dealer_id=dealer_id, now=now, since=plan.since)
     run.finished_at = timezone.now()
     run.save()
     logger.info("planned dealer %s for %s: %s", dealer_id, today, created)
     return run
+
+
+def _settings_changed(dealer_id: int, since: datetime.datetime) -> bool:
+    """Settings or maintenance schedules edited since: every vehicle plan is rebuilt."""
+    return (
+        CareSettings.objects.filter(dealer_id=dealer_id, updated_at__gte=since).exists()
+        or MaintenanceSchedule.objects.filter(dealer_id=dealer_id, updated_at__gte=since).exists()
+    )
 
 
 def mileage_estimate(*, vehicle: Vehicle, plan: VehiclePlan | None, day: datetime.date) -> int:

@@ -175,6 +175,12 @@ class Customer(DealerOwned):
             models.Index(fields=["dealer", "last_visit_date"], name="customer_last_visit"),
             models.Index(fields=["dealer", "id_number"], name="customer_id_number"),
             models.Index(fields=["dealer", "birthday"], name="customer_birthday"),
+            # The contact planner reads the customers changed since its previous run.
+            models.Index(fields=["dealer", "updated_at"], name="customer_updated"),
+            models.Index(
+                fields=["dealer", "lunar_birthday_month", "lunar_birthday_day"],
+                name="customer_lunar_birthday",
+            ),
         ]
 
     def __str__(self) -> str:
