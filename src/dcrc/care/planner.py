@@ -52,7 +52,7 @@ from .models import (
     PlanRun,
     VehiclePlan,
 )
-from .sql import AddDays, AddMonths, DaysBetween, insert_select
+from .sql import AddDays, AddMonths, DaysBetween, insert_select, insert_select_over
 
 logger = logging.getLogger(__name__)
 
@@ -228,35 +228,64 @@ class DayPlan:
 
 
 def planning_history(dealer_id: int, vehicles: QuerySet | None = None) -> QuerySet:
-    """The service history the planner reads: one row per vehicle that has visits.
+    """The service history the planner reads: one row per vehicle with its visit facts.
 
     Repair orders feed it through service_visit_record(); corrections and imports through the
     vehicle's denormalised reading (mileage, mileage_date). The odometer never goes backwards
     without a correction, so the highest maintenance reading is the last maintenance's.
+    Columns are named as VehiclePlan's; vehicles without visits come with empty visit facts.
     """
     visits = ServiceVisit.objects.filter(dealer_id=dealer_id)
+    unvisited = Vehicle.objects.filter(dealer_id=dealer_id).exclude(
+        Exists(ServiceVisit.objects.filter(vehicle_id=OuterRef("pk")))
+    )
     if vehicles is not None:
         visits = visits.filter(vehicle_id__in=vehicles)
+        unvisited = unvisited.filter(pk__in=vehicles)
     maintenance = Q(visit_type__in=MAINTENANCE_TYPES)
-    return visits.values("vehicle_id").annotate(
-        h_last_visit=Max("visit_date"),
-        h_first_date=Min("visit_date"),
-        h_first_km=Min("mileage"),
-        h_maintenance_date=Max("visit_date", filter=maintenance),
-        h_maintenance_km=Max("mileage", filter=maintenance),
-        h_purchase_date=Max("vehicle__purchase_date"),
-        h_purchase_km=Max("vehicle__purchase_mileage"),
-        h_reading_km=Max("vehicle__mileage"),
-        h_reading_date=Max("vehicle__mileage_date"),
+    visited = (
+        visits.order_by()
+        .values("vehicle_id")
+        .annotate(
+            last_visit_date=Max("visit_date"),
+            first_visit_date=Min("visit_date"),
+            first_visit_km=Min("mileage"),
+            last_maintenance_date=Max("visit_date", filter=maintenance),
+            last_maintenance_km=Max("mileage", filter=maintenance),
+            purchase_date=Max("vehicle__purchase_date"),
+            purchase_km=Max("vehicle__purchase_mileage"),
+            reading_km=Max("vehicle__mileage"),
+            reading_date=Max("vehicle__mileage_date"),
+        )
     )
+    no_date, no_km = Value(None, output_field=DateField()), Value(None, output_field=IntegerField())
+    unvisited = (
+        unvisited.order_by()
+        .annotate(
+            u_last=no_date, u_first=no_date, u_first_km=no_km, u_maint=no_date, u_maint_km=no_km
+        )
+        .values(
+            "pk",
+            "u_last",
+            "u_first",
+            "u_first_km",
+            "u_maint",
+            "u_maint_km",
+            "purchase_date",
+            "purchase_mileage",
+            "mileage",
+            "mileage_date",
+        )
+    )
+    return visited.union(unvisited, all=True)
 
 
 def vehicle_plans_refresh(*, dealer_id: int, since: datetime.datetime | None) -> int:
     """Rebuild the plans of the dealer's vehicles changed since `since` (all when None).
 
-    Set-wise, in a few statements whatever the number of vehicles: the facts of vehicles with
-    visits from one GROUP BY over the visits, then the vehicles without visits, then the daily
-    distance, then the next maintenance date and km per schedule, the most specific first.
+    One INSERT computes every plan from the history (daily distance, next maintenance date
+    and km under the dealer's general schedule); vehicles of a brand or series with a
+    schedule of its own are then updated, the most specific schedule first.
     """
     settings = calendar.care_settings(dealer_id)
     now = timezone.now()
@@ -266,73 +295,60 @@ def vehicle_plans_refresh(*, dealer_id: int, since: datetime.datetime | None) ->
         vehicles = vehicles.filter(updated_at__gte=since)
         plans = plans.filter(vehicle_id__in=vehicles.values("pk"))
     plans.delete()
-    history = planning_history(dealer_id, vehicles.values("pk") if since is not None else None)
-    fill = {
-        "p_dealer": Value(dealer_id),
-        "p_daily": Value(float(settings.default_daily_km)),
-        "p_computed": Value(now),
-    }
-    columns = ["last_visit", "first_date", "first_km", "maintenance_date", "maintenance_km"]
-    insert_select(
-        VehiclePlan,
-        history.annotate(
-            **fill,
-            p_first=Case(
-                When(h_maintenance_date__isnull=True, then=Value(True)), default=Value(False)
-            ),
-        ).values(
-            "vehicle_id",
-            "p_dealer",
-            *(f"h_{name}" for name in columns),
-            "h_purchase_date",
-            "h_purchase_km",
-            "h_reading_km",
-            "h_reading_date",
-            "p_daily",
-            "p_first",
-            "p_computed",
-        ),
-        PLAN_COLUMNS,
-    )
-    no_date, no_km = Value(None, output_field=DateField()), Value(None, output_field=IntegerField())
-    # Vehicles without visits; ON CONFLICT skips those the history already planned.
-    insert_select(
-        VehiclePlan,
-        vehicles.annotate(
-            **fill,
-            **{f"p_none_{name}": no_km if "km" in name else no_date for name in columns},
-            p_first=Value(True),
-        ).values(
-            "pk",
-            "p_dealer",
-            *(f"p_none_{name}" for name in columns),
-            "purchase_date",
-            "purchase_mileage",
-            "mileage",
-            "mileage_date",
-            "p_daily",
-            "p_first",
-            "p_computed",
-        ),
-        PLAN_COLUMNS,
-    )
-    total = plans.update(daily_km=_daily_km(settings.default_daily_km))
     schedules = list(MaintenanceSchedule.objects.filter(dealer_id=dealer_id))
     schedules.sort(key=lambda s: (not s.series, not s.brand))
+    general = (
+        schedules.pop() if schedules and not (schedules[-1].brand or schedules[-1].series) else None
+    )
+    daily = _daily_km(settings.default_daily_km)
+    due = (
+        _due(general, daily)
+        if general
+        else {
+            "maintenance_due_date": Value(None, output_field=DateField()),
+            "maintenance_due_km": Value(None, output_field=IntegerField()),
+        }
+    )
+    outer = VehiclePlan.objects.annotate(
+        p_dealer=Value(dealer_id),
+        p_daily=daily,
+        p_first=Case(
+            When(last_maintenance_date__isnull=True, then=Value(True)), default=Value(False)
+        ),
+        p_due=due["maintenance_due_date"],
+        p_due_km=due["maintenance_due_km"],
+        p_computed=Value(now),
+    ).values(
+        "vehicle_id",
+        "p_dealer",
+        "last_visit_date",
+        "first_visit_date",
+        "first_visit_km",
+        "last_maintenance_date",
+        "last_maintenance_km",
+        "purchase_date",
+        "purchase_km",
+        "reading_km",
+        "reading_date",
+        "p_daily",
+        "p_first",
+        "p_due",
+        "p_due_km",
+        "p_computed",
+    )
+    history = planning_history(dealer_id, vehicles.values("pk") if since is not None else None)
+    total = insert_select_over(VehiclePlan, outer, PLAN_COLUMNS, history)
     done = Q(pk__in=[])
-    for schedule in schedules:
-        scope = plans.exclude(done)
-        if schedule.brand or schedule.series:
-            models = Vehicle.objects.filter(dealer_id=dealer_id)
-            if schedule.brand:
-                models = models.filter(brand=schedule.brand)
-            if schedule.series:
-                models = models.filter(series=schedule.series)
-            scope = scope.filter(vehicle_id__in=models.values("pk"))
-            done |= Q(vehicle_id__in=models.values("pk"))
-        scope.update(**_due(schedule, F("daily_km")))
-        if not (schedule.brand or schedule.series):
-            break  # the general schedule covered everything left
+    for schedule in schedules:  # brand or series schedules, the most specific first
+        models = Vehicle.objects.filter(dealer_id=dealer_id)
+        if schedule.brand:
+            models = models.filter(brand=schedule.brand)
+        if schedule.series:
+            models = models.filter(series=schedule.series)
+        plans.exclude(done).filter(vehicle_id__in=models.values("pk")).update(
+            **_due(schedule, F("daily_km"))
+        )
+        done |= Q(vehicle_id__in=models.values("pk"))
     return total
 
 
@@ -350,6 +366,8 @@ PLAN_COLUMNS = [
     "reading_date",
     "daily_km",
     "first_maintenance",
+    "maintenance_due_date",
+    "maintenance_due_km",
     "computed_at",
 ]
 

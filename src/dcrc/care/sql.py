@@ -91,3 +91,29 @@ def insert_select(model: type[models.Model], queryset: QuerySet, columns: list[s
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return max(cursor.rowcount, 0)
+
+
+def insert_select_over(
+    model: type[models.Model], outer: QuerySet, columns: list[str], source: QuerySet
+) -> int:
+    """INSERT INTO model (columns) SELECT <outer's expressions> FROM (<source>) AS model's table.
+
+    `outer` is a values() query over `model` itself, without filters: its expressions name
+    the model's columns, which `source` (a query selecting columns of those names) provides.
+    Computed columns are then written once, by the INSERT, instead of by later UPDATEs.
+    """
+    outer_sql, outer_params = outer.query.sql_with_params()
+    source_sql, source_params = source.query.sql_with_params()
+    table = connection.ops.quote_name(model._meta.db_table)
+    marker = f" FROM {table}"
+    assert outer_sql.endswith(marker), outer_sql[-200:]
+    select_sql = f"{outer_sql[: -len(marker)]} FROM ({source_sql}) {table}"
+    fields = [model._meta.get_field(name).column for name in columns]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {table} ({', '.join(map(quote, fields))}) "
+        f"{select_sql} WHERE true ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*outer_params, *source_params))
+        return max(cursor.rowcount, 0)
