@@ -142,8 +142,14 @@ def _attempt_errors(
             errors["appointment_at"] = [_("An appointment needs a call that reached the customer.")]
         elif appointment_at <= now:
             errors["appointment_at"] = [_("The appointment must be in the future.")]
-    if outcome != CallOutcome.REACHED and (satisfaction or problems):
-        errors["satisfaction"] = [_("Satisfaction is recorded only when the customer was reached.")]
+    if outcome != CallOutcome.REACHED:
+        unreached = [
+            _("Satisfaction and problems are recorded only when the customer was reached.")
+        ]
+        if satisfaction:
+            errors.setdefault("satisfaction", unreached)
+        if problems:
+            errors.setdefault("problems", unreached)
     return errors
 
 
