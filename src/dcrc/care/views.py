@@ -29,6 +29,11 @@ def _task_or_404(request, pk) -> ContactTask:
         raise Http404 from None
 
 
+def _posted(request):
+    """The form data of a POST, even an empty one (which must show "required" errors)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _dealer_ids(request) -> list[int]:
     ids = request.user.dealer_ids
     return sorted(ids & {request.dealer.pk}) if request.dealer else sorted(ids)
@@ -98,7 +103,7 @@ def task_release(request, pk):
 @permission_required("care.work_tasks", raise_exception=True)
 def task_detail(request, pk):
     task = _task_or_404(request, pk)
-    form = AttemptForm(request.POST or None, customer=task.customer)
+    form = AttemptForm(_posted(request), customer=task.customer)
     if request.method == "POST" and form.is_valid():
         try:
             services.attempt_record(task=task, agent=request.user, **form.service_arguments())
@@ -229,7 +234,7 @@ def task_assign(request):
 def team(request):
     """Each agent's load, and the re-balancing of a dealer's open tasks."""
     agents = selectors.dealer_agents(dealer_ids=_dealer_ids(request))
-    form = RebalanceForm(request.POST or None, agents=agents)
+    form = RebalanceForm(_posted(request), agents=agents)
     if request.method == "POST":
         if not request.dealer:
             messages.warning(request, _("Choose a dealer in the top bar before re-balancing."))
@@ -264,7 +269,7 @@ def follow_up_list(request):
 @permission_required("care.manage_tasks", raise_exception=True)
 def task_close(request, pk):
     task = get_object_or_404(ContactTask.objects.for_user(request.user), pk=pk)
-    form = CloseForm(request.POST or None)
+    form = CloseForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.task_close(task=task, by=request.user, **form.cleaned_data)
