@@ -4,7 +4,6 @@ import datetime
 import itertools
 from zoneinfo import ZoneInfo
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -282,3 +281,11 @@ def test_it_answers_the_htmx_refresh_with_the_partial(client, care_a, agent_a):
     assert response.status_code == 200
     assert [t.name for t in response.templates][0] == "care/workbench/partials/queue.html"
     assert f'data-task-id="{task.pk}"' in response.content.decode()
+
+
+def test_it_leaves_unassigned_follow_ups_to_the_cr_manager(care_a, agent_a, cr_manager_a):
+    follow_up = make_task(care_a, kind=TaskKind.FOLLOW_UP, priority=1)
+    handed_over = make_task(care_a, kind=TaskKind.FOLLOW_UP, priority=1, assignee=agent_a)
+
+    assert queue_ids(agent_a)[0] == [handed_over.pk]
+    assert queue_ids(cr_manager_a)[0] == [follow_up.pk]

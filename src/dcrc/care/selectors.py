@@ -130,12 +130,19 @@ def _holiday_dealers(dealer_ids: list[int], day: datetime.date) -> set[int]:
 
 
 def queue_scope(*, user: User, dealer: Dealer | None, today: datetime.date) -> QuerySet:
-    """Due and overdue open tasks the agent may work: theirs or unassigned, their dealers."""
-    return (
+    """Due and overdue open tasks the agent may work: theirs or unassigned, their dealers.
+
+    Unassigned follow-ups of unhappy customers are the CR manager's: agents see them only
+    once a manager hands one to them.
+    """
+    tasks = (
         ContactTask.objects.for_user(user, dealer)
         .filter(state__in=OPEN_STATES, due_from__lte=today)
         .filter(Q(assignee=user) | Q(assignee__isnull=True))
     )
+    if not user.has_perm("care.manage_tasks"):
+        tasks = tasks.exclude(kind=TaskKind.FOLLOW_UP, assignee__isnull=True)
+    return tasks
 
 
 def _bucket(*, user: User, dealer_ids: list[int], now: datetime.datetime) -> Case:
