@@ -228,11 +228,11 @@ def test_it_reads_the_queue_in_a_constant_number_of_queries(
 
     agent_a.dealer_ids  # noqa: B018 — the middleware reads it once per request
     fill(2)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         queue = selectors.agent_queue(user=agent_a, dealer=None, now=MORNING)
         [(t.customer.name, t.vehicle and t.vehicle.plate, t.dealer.name) for t in queue.calls]
     fill(10)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         queue = selectors.agent_queue(user=agent_a, dealer=None, now=MORNING)
         [(t.customer.name, t.vehicle and t.vehicle.plate, t.dealer.name) for t in queue.sms]
     assert queue.callable_count == 12 and queue.sms_count == 12

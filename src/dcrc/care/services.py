@@ -429,7 +429,8 @@ def tasks_rebalance(
         raise ValidationError({"agents": [_("Choose at least one agent.")]})
     for agent in agents:
         _agent_check(agent=agent, dealer_id=dealer.pk)
-    tasks = ContactTask.objects.filter(dealer=dealer, state__in=OPEN_STATES).select_for_update()
+    # No row locks: a task claimed meanwhile keeps its claimer whoever becomes its owner.
+    tasks = ContactTask.objects.filter(dealer=dealer, state__in=OPEN_STATES)
     held = Q(state=TaskState.IN_PROGRESS, claimed_by__isnull=False) & Q(
         claimed_at__gte=now - CLAIM_STALE_AFTER
     )

@@ -116,6 +116,7 @@ def task_detail(request, pk):
             messages.success(request, _("Call recorded."))
             return _claim_next(request, exclude=(task.pk,))
     now = timezone.now()
+    selectors.tasks_labelled([task])
     context = {
         "file": selectors.task_file(task=task, agent=request.user),
         "task": task,
