@@ -339,3 +339,41 @@ def test_it_keeps_other_dealers_tasks_and_non_agents_out(
     client.force_login(technician_a)
     assert client.get(reverse("care:task", args=[own.pk])).status_code == 403
     assert client.post(reverse("care:task_next")).status_code == 403
+
+
+def test_it_leaves_unknown_script_placeholders_as_written(care_a, agent_a, customer_a):
+    from dcrc.care import selectors
+
+    task = make_task(care_a, customer=customer_a)
+    variables = selectors.script_variables(task=task, agent=agent_a)
+
+    steps = selectors.script_steps("{name}您好，{unknown}，{ 还有 {dealer}\n再见", variables)
+
+    assert steps[0][2] == ["张伟您好，{unknown}，{ 还有 广州店"]
+    assert [code for code, _label, _lines in steps] == ["opening", "closing"]
+
+
+def test_it_renders_the_task_page_in_a_constant_number_of_queries(
+    client, care_a, agent_a, customer_a
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    vehicle = make_vehicle(customer_a)
+    task = make_task(care_a, customer=customer_a, vehicle=vehicle, due_from=real_today())
+    make_task(care_a, customer=customer_a, kind=TaskKind.RETENTION)
+    login(client, agent_a)
+    url = reverse("care:task", args=[task.pk])
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    services.attempt_record(task=task, agent=agent_a, outcome=CallOutcome.NO_ANSWER)
+    few = count()
+    CareSettings.objects.filter(dealer=care_a).update(max_attempts=10)
+    for _ in range(3):
+        services.attempt_record(task=task, agent=agent_a, outcome=CallOutcome.DRIVING)
+        make_task(care_a, customer=customer_a, kind=TaskKind.INSPECTION)
+    assert count() == few

@@ -221,3 +221,20 @@ def test_it_counts_loads_in_a_constant_number_of_queries(
         make_task(care_a, assignee=agent)
     with django_assert_num_queries(2):
         selectors.agent_loads(agents=[agent_a, agent_a2], dealer_ids=[care_a.pk], now=MORNING)
+
+
+def test_it_lists_only_the_dealers_own_agents_on_the_team_page(
+    client, care_a, care_b, cr_manager_a, agent_a, agent_b
+):
+    make_task(care_b, assignee=agent_b)
+
+    response = login(client, cr_manager_a).get(reverse("care:team"))
+
+    agents = [load.agent for load in response.context["loads"] if load.agent]
+    assert agent_a in agents and agent_b not in agents
+    assert all(load.open == 0 for load in response.context["loads"])
+    # Re-balancing onto someone of another dealer is refused field by field.
+    response = client.post(reverse("care:team"), {"agents": [agent_b.pk]})
+    assert response.status_code == 200 and "agents" in response.context["form"].errors
+    with pytest.raises(ValidationError):
+        services.tasks_rebalance(dealer=care_a, agents=[agent_b], by=cr_manager_a)

@@ -99,7 +99,7 @@ class TaskFilterForm(forms.Form):
         choices=[("", _("All states")), ("open", _("Open or in progress"))] + TaskState.choices,
         required=False,
     )
-    assignee = forms.ChoiceField(label=_("Owner"), required=False)
+    assignee = forms.ChoiceField(label=_("Assigned to"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     due_after = forms.DateField(
         label=_("Due from"), required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -321,7 +321,7 @@ def task_for_user(*, user: User, pk: int) -> ContactTask:
             "closed_by",
             "campaign",
             "source_visit",
-            "source_task",
+            "source_task__closed_by",
         )
         .get(pk=pk)
     )
