@@ -289,3 +289,13 @@ def test_it_leaves_unassigned_follow_ups_to_the_cr_manager(care_a, agent_a, cr_m
 
     assert queue_ids(agent_a)[0] == [handed_over.pk]
     assert queue_ids(cr_manager_a)[0] == [follow_up.pk]
+
+
+def test_it_blocks_every_call_on_a_holiday_when_no_rule_calls_on_holidays(care_a, agent_a):
+    CareRule.objects.filter(dealer=care_a).update(call_on_holidays=False)
+    Holiday.objects.create(date=TODAY, name="测试假日", dealer=care_a)
+    make_task(care_a, kind=TaskKind.APPOINTMENT_REMINDER)
+
+    ids, queue = queue_ids(agent_a)
+
+    assert ids == [] and waiting(queue) == {selectors.WaitReason.HOLIDAY: 1}

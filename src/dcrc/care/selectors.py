@@ -160,7 +160,10 @@ def _bucket(*, user: User, dealer_ids: list[int], now: datetime.datetime) -> Cas
         ).values_list("dealer_id", "kind"):
             on_holidays.setdefault(dealer_id, []).append(kind)
         for dealer_id in sorted(holiday):
-            holiday_blocks |= Q(dealer_id=dealer_id) & ~Q(kind__in=on_holidays.get(dealer_id, []))
+            kinds = on_holidays.get(dealer_id)
+            holiday_blocks |= (
+                Q(dealer_id=dealer_id) & ~Q(kind__in=kinds) if kinds else Q(dealer_id=dealer_id)
+            )
     held_by_colleague = (
         Q(state=TaskState.IN_PROGRESS, claimed_by__isnull=False)
         & ~Q(claimed_by=user)
