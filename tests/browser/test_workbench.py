@@ -92,7 +92,8 @@ def test_it_lets_an_agent_work_three_tasks_in_a_row(page, agent_a, dealer_a):
     )
     assert (second.state, second.attempt_count, second.claimed_by) == (TaskState.OPEN, 1, None)
     assert second.next_attempt_at > timezone.now()
-    assert CallAttempt.objects.get(task=second).outcome == CallOutcome.NO_ANSWER
+    attempt = CallAttempt.objects.get(task=second)
+    assert (attempt.outcome, attempt.phone) == (CallOutcome.NO_ANSWER, "13933334444")
     assert (third.state, third.problems) == (TaskState.DONE, ["waiting"])
     follow_up = ContactTask.objects.get(kind=TaskKind.FOLLOW_UP)
     assert (follow_up.source_task, follow_up.priority) == (third, 1)

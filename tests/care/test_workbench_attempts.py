@@ -250,13 +250,19 @@ def test_it_saves_the_call_and_opens_the_next_task(client, care_a, agent_a):
 
     response = client.post(
         reverse("care:task", args=[first.pk]),
-        {"outcome": "reached", "satisfaction": "satisfied", "preferred_call_window": "any"},
+        {
+            "outcome": "reached",
+            "satisfaction": "satisfied",
+            "preferred_call_window": "any",
+            "dialled": "mobile",
+        },
     )
 
     assert response.url == reverse("care:task", args=[second.pk])
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.state == TaskState.DONE
+    assert CallAttempt.objects.get(task=first).phone == first.customer.mobile
     assert (second.state, second.claimed_by) == (TaskState.IN_PROGRESS, agent_a)
 
 

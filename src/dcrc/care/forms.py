@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dcrc.customers.choices import PreferredCallWindow
+from dcrc.customers.normalize import mask_phone
 
 from .choices import CallOutcome, Problem, Satisfaction, TaskKind, TaskState
 from .services import MANUAL_CLOSE_REASONS
@@ -25,6 +26,7 @@ class AttemptForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"), choices=CallOutcome.choices, widget=forms.RadioSelect
     )
+    dialled = forms.ChoiceField(label=_("Number dialled"), required=False)
     satisfaction = forms.ChoiceField(
         label=_("Satisfaction"),
         choices=[("", _("Not asked"))] + Satisfaction.choices,
@@ -64,6 +66,11 @@ class AttemptForm(forms.Form):
 
     def __init__(self, *args, customer=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.customer = customer
+        phones = customer.phones if customer is not None else []
+        self.fields["dialled"].choices = [
+            (field, f"{label} {mask_phone(digits)}") for field, label, digits in phones
+        ]
         if customer is not None:
             self.fields["preferred_call_window"].initial = (
                 customer.preferred_call_window or ANY_TIME
@@ -75,6 +82,7 @@ class AttemptForm(forms.Form):
         window = data.get("preferred_call_window")
         return {
             "outcome": data["outcome"],
+            "phone": getattr(self.customer, data["dialled"]) if data.get("dialled") else "",
             "satisfaction": data.get("satisfaction") or "",
             "problems": data.get("problems") or [],
             "notes": data.get("notes") or "",
