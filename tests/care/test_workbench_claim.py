@@ -115,3 +115,14 @@ def test_it_lets_exactly_one_of_two_racing_agents_win(care_a, agent_a, agent_a2)
         assert len(winners) == 1
         task.refresh_from_db()
         assert task.claimed_by_id == winners[0]
+
+
+def test_it_opens_the_most_urgent_task_first(client, care_a, agent_a):
+    whole_day(care_a)
+    for priority in (5, 4, 3, 2):
+        make_task(care_a, priority=priority, due_from=real_today())
+    urgent = make_task(care_a, priority=1, due_from=real_today())
+
+    response = login(client, agent_a).post(reverse("care:task_next"))
+
+    assert response.url == reverse("care:task", args=[urgent.pk])

@@ -47,7 +47,8 @@ def _claim_next(request, *, exclude: tuple[int, ...] = ()):
     tried = tuple(exclude)
     for _round in range(3):
         ids = selectors.queue_next_ids(user=request.user, dealer=request.dealer, exclude=tried)
-        for task in ContactTask.objects.filter(pk__in=ids).order_by():
+        found = ContactTask.objects.in_bulk(ids)
+        for task in (found[pk] for pk in ids if pk in found):
             try:
                 services.task_claim(task=task, agent=request.user)
             except services.TaskUnavailable:
