@@ -135,6 +135,7 @@ def test_it_rebalances_open_tasks_evenly_keeping_claimed_ones(
     for _ in range(6):
         make_task(care_a, assignee=agent_a)
     make_task(care_a, state=TaskState.DONE, assignee=agent_a)
+    follow_up = make_task(care_a, kind=TaskKind.FOLLOW_UP)
     login(client, cr_manager_a)
 
     response = client.post(reverse("care:team"), {"agents": [agent_a.pk, agent_a2.pk]})
@@ -145,6 +146,7 @@ def test_it_rebalances_open_tasks_evenly_keeping_claimed_ones(
     assert counts == {agent_a.pk: 4, agent_a2.pk: 3}
     held.refresh_from_db()
     assert (held.assignee, held.claimed_by) == (agent_a, agent_a)
+    assert ContactTask.objects.get(pk=follow_up.pk).assignee is None
 
     response = client.post(reverse("care:team"), {})
     assert response.status_code == 200 and "agents" in response.context["form"].errors

@@ -419,7 +419,8 @@ def task_assign(*, tasks: Iterable[ContactTask], agent: User | None, by: User) -
 def tasks_rebalance(
     *, dealer: Dealer, agents: Sequence[User], by: User, at: datetime.datetime | None = None
 ) -> dict[int, int]:
-    """Spread the dealer's open tasks evenly over `agents`, most urgent first.
+    """Spread the dealer's open tasks (follow-ups excepted) evenly over `agents`, most urgent
+    first.
 
     A task an agent holds right now stays with them and counts towards their share.
     Returns the number of tasks each agent ends up with, by user id.
@@ -430,7 +431,10 @@ def tasks_rebalance(
     for agent in agents:
         _agent_check(agent=agent, dealer_id=dealer.pk)
     # No row locks: a task claimed meanwhile keeps its claimer whoever becomes its owner.
-    tasks = ContactTask.objects.filter(dealer=dealer, state__in=OPEN_STATES)
+    # Follow-ups stay where the CR manager put them.
+    tasks = ContactTask.objects.filter(dealer=dealer, state__in=OPEN_STATES).exclude(
+        kind=TaskKind.FOLLOW_UP
+    )
     held = Q(state=TaskState.IN_PROGRESS, claimed_by__isnull=False) & Q(
         claimed_at__gte=now - CLAIM_STALE_AFTER
     )
