@@ -53,6 +53,11 @@ def test_it_refuses_a_stale_copy_of_a_task_a_colleague_just_took(care_a, agent_a
         services.task_claim(task=stale_copy, agent=agent_a2, at=MORNING)
     assert ContactTask.objects.get(pk=task.pk).claimed_by == agent_a
 
+    ContactTask.objects.filter(pk=task.pk).update(state=TaskState.CANCELLED)
+    with pytest.raises(services.TaskUnavailable) as error:
+        services.task_claim(task=stale_copy, agent=agent_a2, at=MORNING)
+    assert error.value.code == "closed"
+
 
 def test_it_gives_the_loser_a_message_and_the_next_task(client, care_a, agent_a, agent_a2):
     whole_day(care_a)

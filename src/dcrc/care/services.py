@@ -90,6 +90,9 @@ def task_claim(
         .update(state=TaskState.IN_PROGRESS, claimed_by=agent, claimed_at=now)
     )
     if not updated:
+        state = ContactTask.objects.filter(pk=task.pk).values_list("state", flat=True).first()
+        if state not in OPEN_STATES:
+            raise TaskUnavailable(_("This task is already closed."), code="closed")
         raise TaskUnavailable(_("A colleague is already working on this task."), code="taken")
     task.claim(agent=agent, at=now)
     return task
