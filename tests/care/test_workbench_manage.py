@@ -240,3 +240,16 @@ def test_it_lists_only_the_dealers_own_agents_on_the_team_page(
     assert response.status_code == 200 and "agents" in response.context["form"].errors
     with pytest.raises(ValidationError):
         services.tasks_rebalance(dealer=care_a, agents=[agent_b], by=cr_manager_a)
+
+
+def test_it_answers_bad_manager_input_without_failing(client, care_a, cr_manager_a):
+    task = make_task(care_a)
+    login(client, cr_manager_a)
+
+    assert client.post(reverse("care:task_assign"), {"agent": "none"}).status_code == 302
+    assert client.post(reverse("care:task_assign"), {"tasks": ["x"]}).status_code == 404
+    response = client.post(reverse("care:task_assign"), {"tasks": [task.pk], "agent": "999999"})
+    assert response.status_code == 302
+    assert ContactTask.objects.get(pk=task.pk).assignee is None
+    assert client.post(reverse("care:team"), {"agents": ["abc"]}).status_code == 200
+    assert client.get(reverse("care:task_list"), {"assignee": "x", "page": "z"}).status_code == 200
