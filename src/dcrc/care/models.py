@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField
+from django_fsm import FSMField, transition
 
 from dcrc.core.tenancy import DealerOwned, DealerScopedQuerySet
 
@@ -366,6 +366,39 @@ class ContactTask(DealerOwned):
     @property
     def is_open(self) -> bool:
         return self.state in choices.OPEN_STATES
+
+    # State transitions (django-fsm). task_claim() makes the claim stick with a conditional
+    # UPDATE; these methods only say which moves are legal and set the fields that go with them.
+
+    @transition(field=state, source=list(choices.OPEN_STATES), target=TaskState.IN_PROGRESS)
+    def claim(self, *, agent, at: datetime.datetime) -> None:
+        self.claimed_by = agent
+        self.claimed_at = at
+
+    @transition(field=state, source=list(choices.OPEN_STATES), target=TaskState.OPEN)
+    def reschedule(self, *, to: datetime.datetime) -> None:
+        self.next_attempt_at = to
+        self.claimed_by = None
+        self.claimed_at = None
+
+    @transition(field=state, source=list(choices.OPEN_STATES), target=TaskState.DONE)
+    def complete(self, *, reason: str, by, at: datetime.datetime) -> None:
+        self._close(reason=reason, by=by, at=at)
+
+    @transition(field=state, source=list(choices.OPEN_STATES), target=TaskState.FAILED)
+    def fail(self, *, reason: str, by, at: datetime.datetime) -> None:
+        self._close(reason=reason, by=by, at=at)
+
+    @transition(field=state, source=list(choices.OPEN_STATES), target=TaskState.CANCELLED)
+    def cancel(self, *, reason: str, by, at: datetime.datetime) -> None:
+        self._close(reason=reason, by=by, at=at)
+
+    def _close(self, *, reason: str, by, at: datetime.datetime) -> None:
+        self.close_reason = reason
+        self.closed_by = by
+        self.closed_at = at
+        self.claimed_by = None
+        self.next_attempt_at = None
 
 
 class CallAttempt(DealerOwned):
