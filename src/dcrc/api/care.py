@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from pydantic import AfterValidator, AwareDatetime, ConfigDict
 
 from dcrc.care import hotline, sms
@@ -95,7 +95,7 @@ class InboundCallOut(Schema):
     response={200: InboundCallOut, 201: InboundCallOut, **WRITE_ERRORS},
     summary="Record a call event (ringing, answered, ended, voicemail)",
 )
-def telephony_event(request: HttpRequest, payload: TelephonyEventIn) -> tuple[int, dict[str, Any]]:
+def telephony_event(request: HttpRequest, payload: TelephonyEventIn) -> Status:
     """Create the hotline call of a telephony event, or update it when its `call_id` is known.
 
     Delivering an event twice, or out of order, is harmless: calls are unique per dealer and
@@ -128,7 +128,7 @@ def telephony_event(request: HttpRequest, payload: TelephonyEventIn) -> tuple[in
         "vehicle_id": call.vehicle_id,
         "duration_seconds": call.duration_seconds,
     }
-    return (201 if created else 200), body
+    return Status(201 if created else 200, body)
 
 
 # --- SMS delivery reports and replies --------------------------------------------------------
@@ -200,7 +200,7 @@ class SmsReplyOut(Schema):
     response={201: SmsReplyOut, **WRITE_ERRORS},
     summary="A customer's reply to a text",
 )
-def sms_reply(request: HttpRequest, payload: SmsReplyIn) -> tuple[int, dict[str, Any]]:
+def sms_reply(request: HttpRequest, payload: SmsReplyIn) -> Status:
     """Record a customer's reply in their contact history; an unsubscribe reply sets their
     opt-out from marketing texts."""
     user = api_user(request)
@@ -213,8 +213,11 @@ def sms_reply(request: HttpRequest, payload: SmsReplyIn) -> tuple[int, dict[str,
         received_at=payload.received_at,
         provider_id=payload.message_id,
     )
-    return 201, {
-        "id": message.pk,
-        "customer_id": message.customer_id,
-        "unsubscribed": sms.is_opt_out(message.body),
-    }
+    return Status(
+        201,
+        {
+            "id": message.pk,
+            "customer_id": message.customer_id,
+            "unsubscribed": sms.is_opt_out(message.body),
+        },
+    )
