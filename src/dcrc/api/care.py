@@ -23,7 +23,7 @@ from dcrc.core.models import Dealer, User
 from . import queries
 from .auth import api_user
 from .errors import forbidden
-from .schemas import WRITE_ERRORS, StrictInt, Text
+from .schemas import WRITE_ERRORS, StrictBool, StrictInt, Text
 
 telephony = Router(tags=["telephony"])
 sms_gateway = Router(tags=["sms"])
@@ -138,7 +138,7 @@ class DeliveryReportIn(_In):
     message_id: Text(64, min_length=1) = Field(  # type: ignore[valid-type]
         description="The gateway's message id (Aliyun BizId, Tencent SerialNo)"
     )
-    delivered: bool = Field(description="True: reached the handset; false: failed")
+    delivered: StrictBool = Field(description="True: reached the handset; false: failed")
     at: EventTime | None = Field(None, description="When the handset received it")
     error: Text(200) = Field("", description="The gateway's error code when not delivered")  # type: ignore[valid-type]
 
