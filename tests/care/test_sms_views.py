@@ -31,7 +31,11 @@ def test_it_links_the_customer_360_to_the_send_form(client, agent_a, customer_a)
     assert f"{reverse('care:sms_send')}?customer={customer_a.pk}" in page
 
 
-def test_it_sends_a_template_text_to_the_customer(client, agent_a, customer_a, templates):
+def test_it_sends_a_template_text_to_the_customer(
+    client, agent_a, customer_a, vehicle_a, templates
+):
+    customer_a.dealer.hotline = "020-88886666"
+    customer_a.dealer.save()
     client.force_login(agent_a)
     form = client.get(reverse("care:sms_send"), {"customer": customer_a.pk})
     assert form.status_code == 200
@@ -56,6 +60,47 @@ def test_it_sends_a_template_text_to_the_customer(client, agent_a, customer_a, t
         agent_a,
     )
     assert message.status == SmsStatus.SENT and not message.is_marketing
+    # Sent as filled: through the gateway template, with its values.
+    assert message.params == {
+        "name": "张伟",
+        "dealer": "广州店",
+        "plate": vehicle_a.plate,
+        "hotline": "020-88886666",
+    }
+
+
+def test_it_asks_the_agent_to_write_in_what_the_template_cannot_fill(
+    client, agent_a, customer_a, templates
+):
+    client.force_login(agent_a)
+    inspection = templates["inspection"]
+    texts = client.get(reverse("care:sms_send"), {"customer": customer_a.pk}).context[
+        "template_texts"
+    ]
+    assert "{date}" in texts[str(inspection.pk)]
+    response = client.post(
+        reverse("care:sms_send"),
+        {
+            "customer": customer_a.pk,
+            "phone": "13800138000",
+            "template": inspection.pk,
+            "body": texts[str(inspection.pk)],
+        },
+    )
+    assert "body" in response.context["form"].errors
+    written = texts[str(inspection.pk)].replace("{date}", "12月5日").replace("{plate}", "粤A1")
+    written = written.replace("{hotline}", "020-88886666")
+    client.post(
+        reverse("care:sms_send"),
+        {
+            "customer": customer_a.pk,
+            "phone": "13800138000",
+            "template": inspection.pk,
+            "body": written,
+        },
+    )
+    message = SmsMessage.objects.get()
+    assert message.body == written and message.params == {}  # edited: sent as free text
 
 
 def test_it_blocks_a_marketing_template_to_an_unsubscribed_customer(

@@ -77,6 +77,11 @@ def customers_by_phone(*, dealer_id: int, phone: str, limit: int = 10) -> list[C
         .order_by("customer_id")
         .values_list("customer_id", flat=True)[:limit]
     )
+    return customers_by_ids(dealer_id=dealer_id, ids=ids)
+
+
+def customers_by_ids(*, dealer_id: int, ids: list[int]) -> list[Customer]:
+    """The dealer's current customers with these ids, with their vehicles, oldest first."""
     if not ids:
         return []
     return list(

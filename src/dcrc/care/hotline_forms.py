@@ -13,7 +13,7 @@ from dcrc.core.models import Dealer, User
 from dcrc.customers import normalize
 from dcrc.customers.models import Customer, Vehicle
 
-from . import hotline
+from . import hotline, sms
 from .choices import InboundKind, InboundType, TaskKind
 from .models import InboundCall, SmsTemplate
 
@@ -186,6 +186,16 @@ class SmsSendForm(forms.Form):
         ).order_by("is_marketing", "name")
         if customer is not None and customer.mobile and not self.is_bound:
             self.initial.setdefault("phone", customer.mobile)
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        unfilled = sms.unfilled_variables(body)
+        if unfilled:
+            raise ValidationError(
+                _("Write in %(names)s before sending.")
+                % {"names": ", ".join("{" + name + "}" for name in unfilled)}
+            )
+        return body
 
     def clean_phone(self):
         try:

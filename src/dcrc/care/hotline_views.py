@@ -129,9 +129,11 @@ def call_detail(request, pk):
 
 
 def _detail(request, call, *, edit_form=None, reply_form=None, recording_form=None, status=200):
-    matches = []
-    if call.phone and call.customer_id is None:
-        matches = hotline.customers_by_phone(dealer_id=call.dealer_id, phone=call.phone)
+    # The customers the record may be linked to, with their vehicles to pick from.
+    matches = hotline.customers_by_phone(dealer_id=call.dealer_id, phone=call.phone)
+    if call.customer_id and call.customer_id not in {c.pk for c in matches}:
+        matches = [*hotline.customers_by_ids(dealer_id=call.dealer_id, ids=[call.customer_id])]
+        matches += hotline.customers_by_phone(dealer_id=call.dealer_id, phone=call.phone)
     context = {
         "call": call,
         "overdue": hotline.is_overdue(call),

@@ -83,14 +83,24 @@ def task_variables(task: ContactTask) -> dict[str, str]:
 
 
 def customer_variables(customer: Customer | None, dealer: Dealer) -> dict[str, str]:
+    """What a text to this customer can be filled with; what is unknown (the date, the plate
+    of one of several cars) is left out, so it stays as {date} for the agent to write in."""
     vehicles = list(customer.vehicles.all()[:2]) if customer else []
-    return {
+    known = {
         "name": customer.name if customer else "",
         "dealer": dealer.short_name or dealer.name,
         "hotline": dealer.hotline,
         "plate": vehicles[0].plate if len(vehicles) == 1 else "",
-        "date": "",
     }
+    return {name: value for name, value in known.items() if value}
+
+
+def unfilled_variables(text: str) -> list[str]:
+    """The template variables still written as {name} in a text about to be sent."""
+    try:
+        return [name for name in template_fields(text) if name in VARIABLES]
+    except ValueError:
+        return []
 
 
 # --- templates -----------------------------------------------------------------------------

@@ -75,16 +75,20 @@ def sms_compose(request):
     variables = sms.customer_variables(customer, dealer)
     if request.method == "POST" and form.is_valid():
         template = form.cleaned_data["template"]
+        body = form.cleaned_data["body"]
+        # A template's text sent as filled goes through its gateway template with the values;
+        # a text the agent edited goes as free text.
+        unedited = template is not None and body == sms.sms_render(template.body, variables)
         try:
             message = sms.sms_send(
                 dealer_id=dealer.pk,
                 phone=form.cleaned_data["phone"],
-                body=sms.sms_render(form.cleaned_data["body"], variables),
+                body=form.cleaned_data["body"],
                 customer=customer,
                 template=template,
                 is_marketing=bool(template and template.is_marketing),
                 by=request.user,
-                variables=variables if template else None,
+                variables=variables if unedited else None,
             )
         except ValidationError as error:
             _apply_errors(form, error)
