@@ -240,3 +240,12 @@ def test_it_asks_to_choose_a_dealer_before_registering_in_all_dealers_mode(clien
     response = client.post(reverse("care:call_create"), {"phone": "13500000000"})
     assert response.status_code == 302
     assert not InboundCall.objects.exists()
+
+
+def test_it_keeps_the_filters_in_the_pagination_links(client, agent_a, care_a):
+    for _ in range(26):
+        hotline.inbound_call_register(dealer=care_a, phone="135 0000 0000")
+    client.force_login(agent_a)
+    page = client.get(reverse("care:calls"), {"phone": "135 0000 0000", "state": "open"})
+    assert page.context["page"].paginator.num_pages == 2
+    assert "?state=open&amp;phone=135+0000+0000&amp;page=2" in page.content.decode()

@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -61,10 +62,9 @@ def call_list(request):
         "states": InboundState.choices,
         "types": InboundType.choices,
         "kinds": InboundKind.choices,
+        # The filters carried over by the pagination links.
         "extra_params": "".join(
-            f"{name}={params[name]}&"
-            for name in FILTERS
-            if params.get(name) and params[name].replace("_", "").isalnum()
+            urlencode({name: params[name]}) + "&" for name in FILTERS if params.get(name)
         ),
         "can_manage": request.user.has_perm("care.manage_tasks"),
     }
