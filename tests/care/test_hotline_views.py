@@ -218,6 +218,9 @@ def test_it_counts_overdue_calls_in_the_nav_badge(client, agent_a, call_a, call_
     assert 'data-testid="overdue-badge"' in page and ">1<" in page
     hotline.inbound_call_reply(call=call_a, by=agent_a)
     assert client.get(reverse("care:calls_badge")).content.decode().strip() == ""
+    client.logout()
+    expired = client.get(reverse("care:calls_badge"))
+    assert expired.status_code == 200 and expired.content == b""
 
 
 def test_it_shows_the_reply_card_to_the_cr_manager_only(client, cr_manager_a, agent_a, call_a):

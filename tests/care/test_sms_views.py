@@ -256,3 +256,14 @@ def test_it_keeps_the_sms_pages_to_staff_who_may_send(client, technician_a, cust
     client.force_login(technician_a)
     assert client.get(reverse("care:sms_log")).status_code == 403
     assert client.get(reverse("care:sms_send"), {"customer": customer_a.pk}).status_code == 403
+
+
+def test_it_lists_templates_in_a_fixed_number_of_queries(
+    client, cr_manager_a, templates, django_assert_num_queries
+):
+    client.force_login(cr_manager_a)
+    client.get(reverse("care:sms_templates"))
+    # session, user, dealers, count, page (dealer joined)
+    with django_assert_num_queries(5):
+        response = client.get(reverse("care:sms_templates"))
+    assert len(response.context["page"].object_list) == len(sms.DEFAULT_TEMPLATES)

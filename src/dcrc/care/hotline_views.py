@@ -237,10 +237,13 @@ def call_recording(request, pk):
     return response
 
 
-@login_required
 def calls_badge(request):
-    """htmx: the nav badge with the number of overdue calls (empty when none or not allowed)."""
-    if not request.user.has_perm("care.handle_calls"):
+    """htmx: the nav badge with the number of overdue calls (empty when none or not allowed).
+
+    Not behind login_required: a poll after the session expired must not swap the login page
+    into the navbar.
+    """
+    if not request.user.is_authenticated or not request.user.has_perm("care.handle_calls"):
         return HttpResponse("")
     count = hotline.inbound_overdue_count(user=request.user, dealer=request.dealer)
     return render(
