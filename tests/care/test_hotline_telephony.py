@@ -6,6 +6,8 @@ import json
 import pytest
 from django.test import Client
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dcrc.care.choices import InboundKind
 from dcrc.care.models import InboundCall
@@ -139,3 +141,29 @@ def test_it_is_documented_in_the_openapi_schema(client, db):
     assert {"/api/telephony/events", "/api/sms/reports", "/api/sms/replies"} <= set(schema["paths"])
     operation = schema["paths"]["/api/telephony/events"]["post"]
     assert {"201", "200", "401", "403", "422"} <= set(operation["responses"])
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    call_id=st.text(max_size=70),
+    caller=st.one_of(st.text(max_size=35), st.from_regex(r"\+?[0-9 ()\-]{0,25}", fullmatch=True)),
+    kind=st.sampled_from(["ringing", "answered", "ended", "voicemail"]),
+    seconds_ago=st.integers(min_value=-3600, max_value=70 * 86400),
+    duration=st.one_of(st.none(), st.integers(min_value=-5, max_value=100_000)),
+)
+def test_it_never_fails_on_any_event_of_a_real_dealer(
+    agent_a, care_a, customer_a, call_id, caller, kind, seconds_ago, duration
+):
+    moment = timezone.now() - datetime.timedelta(seconds=seconds_ago)
+    body = event(call_id=call_id, caller=caller, event=kind, at=moment.isoformat())
+    body["duration_seconds"] = duration
+    response = post(bearer(agent_a), body)
+    assert response.status_code in (200, 201, 422), response.content
+    if response.status_code != 422:
+        call = InboundCall.objects.get(pk=response.json()["id"])
+        assert call.dealer == care_a
+        assert call.reply_deadline > call.received_at

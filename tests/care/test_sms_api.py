@@ -6,6 +6,8 @@ import json
 import pytest
 from django.test import Client
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dcrc.care import sms
 from dcrc.care.choices import SmsDirection, SmsStatus
@@ -132,3 +134,19 @@ def test_it_answers_422_with_the_field_for_bad_payloads(agent_a, care_a, path, b
     response = post(bearer(agent_a), path, body)
     assert response.status_code == 422, response.content
     assert field in {str(error["loc"][-1]) for error in response.json()["detail"]}
+
+
+@settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    phone=st.one_of(st.text(max_size=35), st.from_regex(r"\+?[0-9 \-]{0,25}", fullmatch=True)),
+    text=st.one_of(st.text(max_size=510), st.sampled_from(["TD", "t", "退订", "ＴＤ"])),
+    message_id=st.text(max_size=70),
+)
+def test_it_never_fails_on_any_reply(agent_a, customer_a, phone, text, message_id):
+    body = {"dealer": "A001", "phone": phone, "text": text, "message_id": message_id}
+    response = post(bearer(agent_a), "/replies", body)
+    assert response.status_code in (201, 422), response.content
