@@ -475,6 +475,8 @@ class InboundCall(DealerOwned):
             models.Index(fields=["dealer", "state", "reply_deadline"], name="inbound_deadline"),
             # The customer's contact history lists their calls newest first.
             models.Index(fields=["customer", "received_at"], name="inbound_customer"),
+            # The register filtered by a caller's number (repeat callers, unknown numbers).
+            models.Index(fields=["dealer", "phone", "received_at"], name="inbound_phone"),
         ]
 
     def __str__(self) -> str:
