@@ -1,19 +1,19 @@
-"""An agent registers a call in seconds in Chromium: number first, the customer appears, reply."""
+"""Hotline: an agent registers a call in seconds in Chromium: number first, the customer appears, reply."""
 
 import pytest
 
 from dcrc.care.choices import InboundState, InboundType
 from dcrc.care.models import InboundCall
-from tests.browser.conftest import browser, log_in, page  # noqa: F401 - the browser fixtures
+from tests.browser.conftest import log_in
 from tests.factories import make_customer, make_vehicle
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_it_registers_a_rescue_call_with_the_caller_found_by_number(page, agent_a, care_a):  # noqa: F811
-    care_a.hotline = "400-888-1234"
-    care_a.save()
-    wang = make_customer(care_a, name="王磊", mobile="13812345678")
+def test_it_registers_a_rescue_call_with_the_caller_found_by_number(page, agent_a, dealer_a):
+    dealer_a.hotline = "400-888-1234"
+    dealer_a.save()
+    wang = make_customer(dealer_a, name="王磊", mobile="13812345678")
     vehicle = make_vehicle(wang, plate="粤A88888")
 
     log_in(page, "agent_a")
