@@ -62,9 +62,7 @@ def sms_compose(request):
         if not str(customer_id).isdigit():
             raise Http404
         customer = get_object_or_404(
-            Customer.objects.for_user(request.user)
-            .current()
-            .select_related("dealer"),
+            Customer.objects.for_user(request.user).current().select_related("dealer"),
             pk=customer_id,
         )
     dealer = customer.dealer if customer else request.dealer
