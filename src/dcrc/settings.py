@@ -162,6 +162,25 @@ CELERY_BEAT_SCHEDULE = {
 
 NINJA_PAGINATION_PER_PAGE = 20
 
+# Hotline recordings (mp3/wav/m4a) attached to calls; served only through a checked view.
+DCRC_RECORDING_MAX_MB = env.int("DCRC_RECORDING_MAX_MB", default=20)
+
+# SMS gateway (docs/hotline-and-sms.md): "log" writes messages to the log and marks them sent;
+# "aliyun" and "tencent" use the official SDKs. The endpoint is the vendor's unless set (tests
+# point it at a fake server on 127.0.0.1).
+DCRC_SMS_BACKEND = env("DCRC_SMS_BACKEND", default="log")
+DCRC_SMS_ACCESS_KEY_ID = env("DCRC_SMS_ACCESS_KEY_ID", default="")
+DCRC_SMS_ACCESS_KEY_SECRET = env("DCRC_SMS_ACCESS_KEY_SECRET", default="")
+DCRC_SMS_SIGN_NAME = env("DCRC_SMS_SIGN_NAME", default="")
+DCRC_SMS_REGION = env("DCRC_SMS_REGION", default="")
+DCRC_SMS_ENDPOINT = env("DCRC_SMS_ENDPOINT", default="")
+DCRC_SMS_PROTOCOL = env("DCRC_SMS_PROTOCOL", default="https")
+DCRC_SMS_SDK_APP_ID = env("DCRC_SMS_SDK_APP_ID", default="")
+# Gateway template for texts without their own (free text typed by an agent): one variable
+# {content} (Aliyun: ${content}; Tencent: {1}). Empty: free text cannot go through a gateway.
+DCRC_SMS_FREE_TEXT_TEMPLATE = env("DCRC_SMS_FREE_TEXT_TEMPLATE", default="")
+DCRC_SMS_TIMEOUT = env.int("DCRC_SMS_TIMEOUT", default=10)
+
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 

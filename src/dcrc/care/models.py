@@ -460,6 +460,7 @@ class InboundCall(DealerOwned):
         blank=True,
         related_name="inbound_calls",
         verbose_name=_("customer"),
+        db_index=False,  # the inbound_customer index starts with it
     )
     vehicle = models.ForeignKey(
         "customers.Vehicle",
@@ -488,6 +489,15 @@ class InboundCall(DealerOwned):
     )
     reply_deadline = models.DateTimeField(_("reply by"))
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("replied by"),
+        db_index=False,  # an audit field nothing filters by
+    )
     recording = models.FileField(_("recording"), upload_to="recordings/%Y/%m/", blank=True)
     duration_seconds = models.PositiveIntegerField(_("duration (s)"), null=True, blank=True)
     # The telephony system's call id: a webhook delivered twice updates the same call.
@@ -508,6 +518,10 @@ class InboundCall(DealerOwned):
         indexes = [
             models.Index(fields=["dealer", "received_at"], name="inbound_dealer_received"),
             models.Index(fields=["dealer", "state", "reply_deadline"], name="inbound_deadline"),
+            # The customer's contact history lists their calls newest first.
+            models.Index(fields=["customer", "received_at"], name="inbound_customer"),
+            # The register filtered by a caller's number (repeat callers, unknown numbers).
+            models.Index(fields=["dealer", "phone", "received_at"], name="inbound_phone"),
         ]
 
     def __str__(self) -> str:
@@ -558,6 +572,7 @@ class SmsMessage(DealerOwned):
         null=True,
         blank=True,
         related_name="sms_messages",
+        db_index=False,  # the sms_customer index starts with it
     )
     task = models.ForeignKey(
         ContactTask, on_delete=models.SET_NULL, null=True, blank=True, related_name="sms_messages"
@@ -567,6 +582,8 @@ class SmsMessage(DealerOwned):
     )
     phone = models.CharField(_("phone"), max_length=20)
     body = models.TextField(_("text"))
+    # The values of the gateway template's variables, kept for a deferred send.
+    params = models.JSONField(_("template variables"), default=dict, blank=True)
     is_marketing = models.BooleanField(_("marketing"), default=False)
     status = models.CharField(
         _("status"),
@@ -594,6 +611,14 @@ class SmsMessage(DealerOwned):
             models.Index(fields=["dealer", "status", "send_after"], name="sms_pending"),
             models.Index(fields=["customer", "created_at"], name="sms_customer"),
             models.Index(fields=["provider_id"], name="sms_provider_id"),
+            # The per-minute rate limit counts a dealer's messages planned for one minute.
+            models.Index(fields=["dealer", "send_after"], name="sms_dealer_slot"),
+            # sms_deferred_send() reads the due deferred messages of every dealer.
+            models.Index(
+                fields=["send_after"],
+                condition=Q(status="deferred"),
+                name="sms_deferred_due",
+            ),
         ]
 
     def __str__(self) -> str:
