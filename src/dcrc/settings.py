@@ -158,6 +158,8 @@ CELERY_BEAT_SCHEDULE = {
             hour=int(DCRC_PLAN_TIME.split(":")[0]), minute=int(DCRC_PLAN_TIME.split(":")[1])
         ),
     },
+    # SMS held back by quiet hours or the rate limit go out once they may.
+    "sms-deferred-send": {"task": "care.sms_deferred_send", "schedule": 60.0},
 }
 
 NINJA_PAGINATION_PER_PAGE = 20

@@ -103,11 +103,13 @@ def default_script(kind: str) -> str:
 
 @transaction.atomic
 def care_defaults_ensure(*, dealer_id: int) -> None:
-    """Create the dealer's settings, rules, maintenance schedule and inspection rules if missing.
-
-    Running it again changes nothing a manager has edited.
+    """Create the dealer's settings, rules, maintenance schedule, inspection rules and SMS
+    templates if missing. Running it again changes nothing a manager has edited.
     """
+    from .sms import sms_templates_ensure
+
     CareSettings.objects.get_or_create(dealer_id=dealer_id)
+    sms_templates_ensure(dealer_id=dealer_id)
     existing = set(CareRule.objects.filter(dealer_id=dealer_id).values_list("kind", flat=True))
     CareRule.objects.bulk_create(
         CareRule(

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from dcrc.core.models import Dealer
 
-from . import planner
+from . import planner, sms
 from .models import PlanRun
 
 
@@ -19,7 +19,9 @@ def dealers_unplanned(day: datetime.date) -> list[int]:
 
 
 def scheduler_tick(*, now: datetime.datetime, plan_time: datetime.time) -> None:
-    """Plan each dealer once a day from `plan_time` on (at once if the server starts later)."""
+    """Send the SMS whose quiet hours or rate limit ended; plan each dealer once a day from
+    `plan_time` on (at once if the server starts later)."""
+    sms.sms_deferred_send(now=now)
     local = timezone.localtime(now)
     if local.time() >= plan_time:
         for dealer_id in dealers_unplanned(local.date()):

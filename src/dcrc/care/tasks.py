@@ -13,7 +13,7 @@ from celery import shared_task
 
 from dcrc.core.models import Dealer
 
-from . import planner
+from . import planner, sms
 
 
 @shared_task(name="care.plan_dealer", acks_late=True)
@@ -30,6 +30,11 @@ def plan_all_task(day: str | None = None) -> int:
     for dealer_id in dealer_ids:
         plan_dealer_task.delay(dealer_id, day)
     return len(dealer_ids)
+
+
+@shared_task(name="care.sms_deferred_send")
+def sms_deferred_send_task() -> int:
+    return sms.sms_deferred_send()
 
 
 def plan_all_inline(day: datetime.date | None = None, dealer_ids: list[int] | None = None):

@@ -8,7 +8,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from dcrc.care import hotline as hotline_services
+from dcrc.care.choices import InboundKind, InboundType
 from dcrc.care.defaults import care_defaults_ensure
+from dcrc.care.models import InboundCall
 from dcrc.care.planner import plan_daily
 from dcrc.core.choices import Role
 from dcrc.core.models import Dealer, DealerGroup, Manufacturer, User
@@ -96,8 +99,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Loading demo customers of {dealer} …")
             with transaction.atomic():
                 self._archive(dealer, rng, customers, province + letter)
-        for dealer in dealers.values():
+        agents = {"A001": "agent", "A002": "agent_fs", "B001": "agent_bj"}
+        for code, dealer in dealers.items():
             care_defaults_ensure(dealer_id=dealer.pk)
+            if not InboundCall.objects.filter(dealer=dealer).exists():
+                self._hotline(dealer, User.objects.get(username=agents[code]))
             run = plan_daily(dealer_id=dealer.pk)
             if run.created:
                 self.stdout.write(
@@ -273,6 +279,38 @@ class Command(BaseCommand):
                 advisor_name=rng.choice(ADVISORS),
                 source=VisitSource.IMPORT,
             )
+
+    def _hotline(self, dealer, agent):
+        """A morning on the hotline: calls and a voicemail, one overdue, one replied."""
+        now = timezone.now()
+        customers = list(Customer.objects.filter(dealer=dealer).exclude(mobile="")[:6])
+        calls = [
+            (customers[0].mobile, InboundType.APPOINTMENT, InboundKind.CALL, 2, "预约周六上午保养，约10点到店"),
+            (customers[1].mobile, InboundType.COMPLAINT, InboundKind.CALL, 30, "上次保养后发动机异响，要求尽快处理"),
+            (customers[2].mobile, InboundType.RESCUE, InboundKind.CALL, 1, "快速路抛锚，无法启动，已告知救援电话"),
+            ("13912345678", InboundType.SALES, InboundKind.VOICEMAIL, 26, "留言咨询新款迈腾价格"),
+            (customers[3].mobile, InboundType.CONSULTATION, InboundKind.CALL, 5, "询问首保里程和费用"),
+        ]  # fmt: skip
+        for phone, call_type, kind, hours_ago, content in calls:
+            hotline_services.inbound_call_register(
+                dealer=dealer,
+                phone=phone,
+                call_type=call_type,
+                kind=kind,
+                received_at=now - datetime.timedelta(hours=hours_ago),
+                content=content,
+                by=agent,
+            )
+        replied = hotline_services.inbound_call_register(
+            dealer=dealer,
+            phone=customers[4].mobile,
+            received_at=now - datetime.timedelta(hours=20),
+            content="询问保险到期时间和续保报价",
+            by=agent,
+        )
+        hotline_services.inbound_call_reply(
+            call=replied, by=agent, result="已回电，续保报价已短信发送"
+        )
 
     def _print_logins(self):
         self.stdout.write(f"\nDemo logins (password for all: {PASSWORD})")
