@@ -140,13 +140,17 @@ def gateway(settings):
 
 @pytest.fixture
 def reminder(care_a):
-    return SmsTemplate.objects.create(
+    # The dealer's default maintenance template, given the gateway's template code.
+    template, _ = SmsTemplate.objects.update_or_create(
         dealer=care_a,
         code="maintenance",
-        name="保养提醒",
-        body="{name}您好，您的爱车{plate}该保养了，预约电话{hotline}。",
-        provider_template="SMS_154950909",
+        defaults={
+            "name": "保养提醒",
+            "body": "{name}您好，您的爱车{plate}该保养了，预约电话{hotline}。",
+            "provider_template": "SMS_154950909",
+        },
     )
+    return template
 
 
 def send(customer, template, **fields):

@@ -87,11 +87,11 @@ def test_it_refuses_broken_or_unknown_variables(care_a, body, field):
     assert field in error.value.message_dict
 
 
-def test_it_refuses_a_code_used_by_another_template_of_the_dealer(care_a, care_b, templates):
+def test_it_refuses_a_code_used_by_another_template_of_the_dealer(care_a, dealer_b, templates):
     with pytest.raises(ValidationError) as error:
         sms.sms_template_create(dealer=care_a, code="birthday", name="x", body="x")
     assert "code" in error.value.message_dict
-    sms.sms_template_create(dealer=care_b, code="birthday", name="x", body="x")
+    sms.sms_template_create(dealer=dealer_b, code="birthday", name="x", body="x")
 
 
 def test_it_renders_a_text_with_stray_braces_as_written():
