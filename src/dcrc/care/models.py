@@ -46,6 +46,11 @@ class CareSettings(models.Model):
     sms_quiet_end = models.TimeField(_("SMS quiet hours end"), default=datetime.time(8))
     sms_rate_per_minute = models.PositiveIntegerField(_("SMS per minute at most"), default=60)
     sms_signature = models.CharField(_("SMS signature"), max_length=20, blank=True)
+    # The reminder → arrival conversion counts a visit up to this many days after the
+    # appointment (or after the reminder when no appointment was booked).
+    arrival_window_days = models.PositiveSmallIntegerField(
+        _("a visit counts as an arrival within (days)"), default=30
+    )
 
     class Meta:
         verbose_name = _("contact-center settings")

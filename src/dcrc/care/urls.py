@@ -1,6 +1,6 @@
-from django.urls import path  # noqa: F401
+from . import urls_kpi
 
 app_name = "care"
 
 # Each area of the contact center keeps its routes in its own module.
-urlpatterns: list = []
+urlpatterns: list = [*urls_kpi.urlpatterns]
