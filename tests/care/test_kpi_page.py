@@ -128,10 +128,10 @@ def test_it_builds_the_page_in_a_constant_number_of_queries(
 ):
     client.force_login(cr_manager_a)
     client.get(URL, MARCH)
-    with django_assert_num_queries(11):  # no agent's name to look up
+    with django_assert_num_queries(10):  # no agent's name to look up
         client.get(URL, MARCH)
     build_march(care_a, agent_a, agent_a2)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = client.get(URL, MARCH)
     assert b'data-testid="kpi-coverage-value"' in response.content
     assert b'id="kpi-charts"' in response.content

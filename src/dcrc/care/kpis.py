@@ -62,7 +62,7 @@ REMINDER_KINDS = [
 ON_TIME_DAYS = (1, 3)
 # A vehicle rarely stays in the workshop longer: the release is searched among visits that
 # started at most this long before the period, so the visit-date index bounds the scan.
-LONGEST_STAY_DAYS = 180
+LONGEST_STAY_DAYS = 60
 # Roles that see every agent's figures; others (agents) see only their own.
 ALL_AGENTS_ROLES = {
     Role.CR_MANAGER,
@@ -295,7 +295,7 @@ def _per(total: int, count: int) -> Decimal | None:
 
 
 def kpi_report(*, scope: Scope, period: Period, now: datetime.datetime | None = None) -> KpiReport:
-    """Every figure of the KPI page for `scope` over `period`, in nine queries."""
+    """Every figure of the KPI page for `scope` over `period`, in seven queries."""
     now = now or timezone.now()
     start, end = period.bounds
     agent_id = scope.agent_id
@@ -308,19 +308,16 @@ def kpi_report(*, scope: Scope, period: Period, now: datetime.datetime | None = 
         state=TaskState.CANCELLED
     )
 
-    by_agent = _closed_by_agent(closed)
-    sums: dict[str, int] = {}
-    for row in by_agent:
-        for name, value in row.items():
-            if name != "agent":
-                sums[name] = sums.get(name, 0) + value
+    trend_unit = "day" if period.days <= WEEKLY_TREND_AFTER_DAYS else "week"
+    groups = _closed_by_agent_and_day(closed, trend_unit)
+    by_agent = _fold(groups, "agent")
+    sums = _fold(groups, None)[None]
     totals = AgentRow(agent_id=None, name="")
     for name in ("closed", "callbacks", "callbacks_reached", "on_time", "attempts"):
         setattr(totals, name, sums.get(name, 0))
     dials = _dials_by_agent(scope, start, end)
     overdue = _overdue_by_agent(tasks, timezone.localdate(now))
     reply_rows = _replies(scope, start, end, now)
-    trend_unit = "day" if period.days <= WEEKLY_TREND_AFTER_DAYS else "week"
     return KpiReport(
         period=period,
         coverage=_coverage(scope, period),
@@ -355,7 +352,7 @@ def kpi_report(*, scope: Scope, period: Period, now: datetime.datetime | None = 
         conversions=_conversions(tasks, start, end),
         overdue=sum(overdue.values()),
         agents=_agent_rows(scope, by_agent, dials, overdue),
-        trend=_trend(closed, period, trend_unit),
+        trend=_trend(_fold(groups, "bucket"), period, trend_unit),
         trend_unit=trend_unit,
     )
 
@@ -381,13 +378,23 @@ def _coverage(scope: Scope, period: Period) -> Ratio:
     return Ratio(result["covered"], result["total"], TARGETS["coverage"])
 
 
-def _closed_by_agent(closed: QuerySet) -> list[dict]:
-    """Closed tasks by agent: counts, callbacks reached and on time, dials, satisfaction, and
-    the close reasons and last outcomes of the failed ones — one scan of the closed tasks."""
+EPOCH = datetime.date(1970, 1, 1)
+
+
+def _closed_by_agent_and_day(closed: QuerySet, unit: str) -> list[dict]:
+    """Closed tasks by agent and local day (or week): counts, callbacks reached and on time,
+    dials, satisfaction, and the close reasons and last outcomes of the failed ones.
+
+    One scan of the closed tasks feeds the totals, the agents' table and the trend; the
+    groups (agents × days) are added up by _fold().
+    """
     callback = Q(kind=TaskKind.SERVICE_CALLBACK)
     reached = callback & Q(last_outcome=CallOutcome.REACHED)
     failed = Q(state=TaskState.FAILED)
     low, high = ON_TIME_DAYS
+    day = LocalDay("closed_at")
+    # 1970-01-01 was a Thursday: day number d falls on weekday (d + 3) % 7, Monday = 0.
+    bucket = day if unit == "day" else day - Mod(day + Value(3), Value(7))
     breakdown = {
         f"satisfaction_{code}": Count("pk", filter=Q(satisfaction=code))
         for code in Satisfaction.values
@@ -403,9 +410,10 @@ def _closed_by_agent(closed: QuerySet) -> list[dict]:
     return list(
         closed.annotate(
             agent=Coalesce("assignee_id", "closed_by_id"),
-            gap=LocalDay("closed_at") - LocalDay("source_visit__released_at"),
+            bucket=bucket,
+            gap=day - LocalDay("source_visit__released_at"),
         )
-        .values("agent")
+        .values("agent", "bucket")
         .annotate(
             closed=Count("pk"),
             callbacks=Count("pk", filter=callback),
@@ -416,6 +424,17 @@ def _closed_by_agent(closed: QuerySet) -> list[dict]:
         )
         .order_by()
     )
+
+
+def _fold(groups: list[dict], key: str | None) -> dict:
+    """The groups' counts added up by `key` ("agent", "bucket"), or all together (None)."""
+    result: dict = {None: {}} if key is None else {}
+    for group in groups:
+        target = result.setdefault(group[key] if key else None, {})
+        for name, value in group.items():
+            if name not in ("agent", "bucket"):
+                target[name] = target.get(name, 0) + value
+    return result
 
 
 def _dials_by_agent(scope: Scope, start, end) -> dict[int | None, dict]:
@@ -431,13 +450,16 @@ def _dials_by_agent(scope: Scope, start, end) -> dict[int | None, dict]:
 
 
 def _overdue_by_agent(tasks: QuerySet, today: datetime.date) -> dict[int | None, int]:
+    # Grouped by an expression rather than the column: SQLite would otherwise walk the whole
+    # assignee index to save a sort, instead of the queue index's few open tasks.
     rows = (
         tasks.filter(state__in=[TaskState.OPEN, TaskState.IN_PROGRESS], due_until__lt=today)
-        .values("assignee_id")
+        .annotate(owner=Coalesce("assignee_id", Value(0)))
+        .values("owner")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    return {row["assignee_id"]: row["n"] for row in rows}
+    return {row["owner"] or None: row["n"] for row in rows}
 
 
 def _counted(sums: dict[str, int], prefix: str, choices) -> list[tuple[str, str, int]]:
@@ -510,19 +532,18 @@ def _conversions(tasks: QuerySet, start, end) -> list[Conversion]:
     return result
 
 
-def _agent_rows(scope: Scope, by_agent: list[dict], dials: dict, overdue: dict) -> list[AgentRow]:
+def _agent_rows(scope: Scope, by_agent: dict, dials: dict, overdue: dict) -> list[AgentRow]:
     """One row per agent who closed, dialled or owns overdue tasks; unassigned work last."""
-    ids = {row["agent"] for row in by_agent} | set(dials) | set(overdue)
+    ids = set(by_agent) | set(dials) | set(overdue)
     names = {
         user.pk: str(user) for user in User.objects.filter(pk__in=[i for i in ids if i is not None])
     }
     rows: dict[int | None, AgentRow] = {
         agent_id: AgentRow(agent_id=agent_id, name=names.get(agent_id, "")) for agent_id in ids
     }
-    for row in by_agent:
-        target = rows[row["agent"]]
+    for agent_id, row in by_agent.items():
         for name in ("closed", "callbacks", "callbacks_reached", "on_time", "attempts"):
-            setattr(target, name, row[name])
+            setattr(rows[agent_id], name, row[name])
     for agent_id, row in dials.items():
         rows[agent_id].dials = row["dials"]
         rows[agent_id].reached_dials = row["reached"]
@@ -531,24 +552,9 @@ def _agent_rows(scope: Scope, by_agent: list[dict], dials: dict, overdue: dict) 
     return sorted(rows.values(), key=lambda row: (row.agent_id is None, row.name))
 
 
-EPOCH = datetime.date(1970, 1, 1)
-
-
-def _trend(closed: QuerySet, period: Period, unit: str) -> list[dict]:
+def _trend(by_bucket: dict[int, dict], period: Period, unit: str) -> list[dict]:
     """Callbacks closed and reached per local day or week (Monday), gaps filled with zeros."""
-    day = LocalDay("closed_at")
-    # 1970-01-01 was a Thursday: day number d falls on weekday (d + 3) % 7, Monday = 0.
-    bucket = day if unit == "day" else day - Mod(day + Value(3), Value(7))
-    rows = (
-        closed.filter(kind=TaskKind.SERVICE_CALLBACK)
-        .annotate(bucket=bucket)
-        .values("bucket")
-        .annotate(
-            closed=Count("pk"), reached=Count("pk", filter=Q(last_outcome=CallOutcome.REACHED))
-        )
-        .order_by()
-    )
-    found = {EPOCH + datetime.timedelta(days=row["bucket"]): row for row in rows}
+    found = {EPOCH + datetime.timedelta(days=bucket): row for bucket, row in by_bucket.items()}
     step = datetime.timedelta(days=1 if unit == "day" else 7)
     current = (
         period.start if unit == "day" else period.start - datetime.timedelta(period.start.weekday())
@@ -556,7 +562,7 @@ def _trend(closed: QuerySet, period: Period, unit: str) -> list[dict]:
     result = []
     while current <= period.end:
         row = found.get(current, {})
-        closed_count, reached = row.get("closed", 0), row.get("reached", 0)
+        closed_count, reached = row.get("callbacks", 0), row.get("callbacks_reached", 0)
         result.append(
             {
                 "date": current.isoformat(),
