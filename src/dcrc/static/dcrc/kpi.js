@@ -40,8 +40,10 @@
   });
   chart("chart-satisfaction", {
     tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
+    legend: { bottom: 0, itemWidth: 10, itemHeight: 10, textStyle: { fontSize: 11 } },
     series: [{
-      type: "pie", radius: ["35%", "70%"], label: { formatter: "{b}\n{d}%" },
+      type: "pie", radius: ["35%", "65%"], center: ["50%", "42%"],
+      label: { formatter: "{d}%", fontSize: 11 }, labelLine: { length: 6, length2: 4 },
       data: data.satisfaction.map((s) => ({ name: s.name, value: s.value, itemStyle: { color: palette[s.code] } })),
     }],
   });
@@ -49,7 +51,7 @@
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
     grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
     xAxis: { type: "value", minInterval: 1 },
-    yAxis: { type: "category", inverse: true, data: data.failures.map((f) => f.name), axisLabel: { width: 110, overflow: "truncate" } },
+    yAxis: { type: "category", inverse: true, data: data.failures.map((f) => f.name), axisLabel: { width: 96, overflow: "break", fontSize: 11, lineHeight: 13 } },
     series: [{ type: "bar", data: data.failures.map((f) => f.value), itemStyle: { color: "#d63939" } }],
   });
   window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
