@@ -99,7 +99,7 @@ class CareSettingsForm(forms.ModelForm):
             start, end = windows[index] if index < len(windows) else ("", "")
             for part, value in (("start", start), ("end", end)):
                 self.fields[f"window_{index}_{part}"] = forms.TimeField(
-                    label=_("from") if part == "start" else _("to"),
+                    label=_("Start time") if part == "start" else _("End time"),
                     required=False,
                     initial=value,
                     widget=TIME_WIDGET,
