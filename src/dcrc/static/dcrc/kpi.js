@@ -43,7 +43,8 @@
     legend: { bottom: 0, itemWidth: 10, itemHeight: 10, textStyle: { fontSize: 11 } },
     series: [{
       type: "pie", radius: ["35%", "65%"], center: ["50%", "42%"],
-      label: { formatter: "{d}%", fontSize: 11 }, labelLine: { length: 6, length2: 4 },
+      minShowLabelAngle: 12, labelLine: { show: false },
+      label: { position: "inside", formatter: "{d}%", color: "#fff", fontSize: 11 },
       data: data.satisfaction.map((s) => ({ name: s.name, value: s.value, itemStyle: { color: palette[s.code] } })),
     }],
   });
