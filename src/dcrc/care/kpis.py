@@ -366,14 +366,16 @@ def _coverage(scope: Scope, period: Period) -> Ratio:
         released_at__gte=start,
         released_at__lt=end,
     )
-    callback = Q(contact_tasks__kind=TaskKind.SERVICE_CALLBACK)
+    callbacks = ContactTask.objects.filter(
+        source_visit_id=OuterRef("pk"), kind=TaskKind.SERVICE_CALLBACK
+    )
     if scope.agent_id is not None:
         # The agent's share: the released vehicles whose callback is theirs.
-        visits = visits.filter(callback & _owned_by(scope.agent_id, "contact_tasks__"))
-        callback = Q()
+        callbacks = callbacks.filter(_owned_by(scope.agent_id))
+        visits = visits.filter(Exists(callbacks))
+    # EXISTS rather than a join: a visit counts once however many callbacks it has.
     result = visits.aggregate(
-        total=Count("pk", distinct=True),
-        covered=Count("pk", distinct=True, filter=callback & Q(contact_tasks__attempt_count__gt=0)),
+        total=Count("pk"), covered=Count("pk", filter=Exists(callbacks.filter(attempt_count__gt=0)))
     )
     return Ratio(result["covered"], result["total"], TARGETS["coverage"])
 
