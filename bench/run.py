@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["search", "customer360", "workbench", "plan", "import"],
+        choices=["search", "customer360", "workbench", "kpi", "plan", "import"],
         action="append",
         help="run only these scenarios (repeatable); default all",
     )
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         _setup_django(_database_url(args.reuse, args.sqlite_file))
         from django.db import connection
 
-        from . import bench_search, bench_workbench, generate
+        from . import bench_kpi, bench_search, bench_workbench, generate
 
         db = connection.vendor
         figures = Figures(out, n=args.n, db=db)
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             log(f"bench: generating {args.n:,} customers on {db} …")
             archive = generate.generate(args.n)
             figures.emit({"metric": "generate_s", "value": round(archive.seconds, 1), "unit": "s"})
-        only = set(args.only or ["search", "customer360", "workbench", "plan", "import"])
+        only = set(args.only or ["search", "customer360", "workbench", "kpi", "plan", "import"])
         if "search" in only:
             for figure in bench_search.search(archive, queries=args.queries):
                 figures.emit(figure)
@@ -151,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
                 figures.emit(figure)
         if "workbench" in only:
             for figure in bench_workbench.workbench(archive, pages=args.queries):
+                figures.emit(figure)
+        if "kpi" in only:
+            for figure in bench_kpi.kpi(archive, pages=args.queries):
                 figures.emit(figure)
         if "plan" in only:
             from . import bench_plan

@@ -69,8 +69,42 @@ def test_it_builds_the_360_in_a_constant_number_of_queries(
             mileage=1000,
             visit_type=VisitType.MINOR_REPAIR,
         )
+        _contact_history(customer_a, vehicle, agent_a)
+    # 10 for the archive, 5 for the contact history (its page; tasks, dials, SMS, calls).
     with django_assert_max_num_queries(15):
         assert client.get(url).status_code == 200
+
+
+def _contact_history(customer, vehicle, agent):
+    """A callback with a dial, an SMS and a hotline call: every kind the 360 lists."""
+    from django.utils import timezone
+
+    from dcrc.care.models import CallAttempt, ContactTask, InboundCall, SmsMessage
+
+    now = timezone.now()
+    task = ContactTask.objects.create(
+        dealer=customer.dealer,
+        kind="service_callback",
+        customer=customer,
+        vehicle=vehicle,
+        source_key=f"visit-{vehicle.pk}",
+        due_from=now.date(),
+        due_until=now.date(),
+        assignee=agent,
+    )
+    CallAttempt.objects.create(
+        dealer=customer.dealer, task=task, agent=agent, at=now, outcome="no_answer"
+    )
+    SmsMessage.objects.create(
+        dealer=customer.dealer, customer=customer, phone=customer.mobile, body="您好"
+    )
+    InboundCall.objects.create(
+        dealer=customer.dealer,
+        customer=customer,
+        received_at=now,
+        reply_deadline=now + datetime.timedelta(hours=24),
+        handler=agent,
+    )
 
 
 def test_it_reveals_a_number_and_records_who_saw_it(client, agent_a, customer_a):

@@ -48,6 +48,11 @@ class CareSettings(models.Model):
     sms_signature = models.CharField(_("SMS signature"), max_length=20, blank=True)
     # The planner re-plans everything after a change of the settings, schedules or rules.
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # The reminder → arrival conversion counts a visit up to this many days after the
+    # appointment (or after the reminder when no appointment was booked).
+    arrival_window_days = models.PositiveSmallIntegerField(
+        _("a visit counts as an arrival within (days)"), default=30
+    )
 
     class Meta:
         verbose_name = _("contact-center settings")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dcrc.care.history import customer_contact_history
 from dcrc.core.choices import AccessAction
 from dcrc.core.services import personal_data_access_record
 
@@ -118,6 +119,7 @@ def customer_detail(request, pk):
         "yearly_spend": selectors.customer_yearly_spend(customer=customer),
         "previous_owners": selectors.vehicle_previous_owners(customer=customer),
         "duplicates": selectors.customer_possible_duplicates(customer=customer),
+        "contact_history": customer_contact_history(customer=customer),
         "can_reveal_phone": request.user.has_perm("customers.reveal_phone"),
         "can_reveal_id": request.user.has_perm("customers.reveal_id_number"),
         "can_edit": request.user.has_perm("customers.edit"),
