@@ -6,12 +6,23 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from dcrc.care import hotline as hotline_services
-from dcrc.care.choices import InboundKind, InboundType
+from dcrc.care import services as care_services
+from dcrc.care.choices import (
+    CallOutcome,
+    Channel,
+    InboundKind,
+    InboundType,
+    Problem,
+    Satisfaction,
+    TaskKind,
+    TaskState,
+)
 from dcrc.care.defaults import care_defaults_ensure
-from dcrc.care.models import InboundCall
+from dcrc.care.models import ContactTask, InboundCall, PlanRun
 from dcrc.care.planner import plan_daily
 from dcrc.core.choices import Role
 from dcrc.core.models import Dealer, DealerGroup, Manufacturer, User
@@ -68,6 +79,12 @@ USERS = [
 ]
 
 
+def released(day, rng):
+    """The time the car left the workshop on `day`, in the afternoon."""
+    moment = datetime.time(rng.randint(15, 18), rng.randrange(60))
+    return datetime.datetime.combine(day, moment, tzinfo=timezone.get_current_timezone())
+
+
 class Command(BaseCommand):
     help = "Load the demo dealers, staff and a year of customer history (idempotent)."
 
@@ -102,8 +119,11 @@ class Command(BaseCommand):
         agents = {"A001": "agent", "A002": "agent_fs", "B001": "agent_bj"}
         for code, dealer in dealers.items():
             care_defaults_ensure(dealer_id=dealer.pk)
+            agent = User.objects.get(username=agents[code])
             if not InboundCall.objects.filter(dealer=dealer).exists():
-                self._hotline(dealer, User.objects.get(username=agents[code]))
+                self._hotline(dealer, agent)
+            if not PlanRun.objects.filter(dealer=dealer).exists():
+                self._past_month(dealer, agent, random.Random(code))
             run = plan_daily(dealer_id=dealer.pk)
             if run.created:
                 self.stdout.write(
@@ -204,6 +224,7 @@ class Command(BaseCommand):
                 repair_order_no=f"RO{dealer.code}{day:%y%m%d}{index:05d}",
                 advisor_name=rng.choice(ADVISORS),
                 source=VisitSource.IMPORT,
+                released_at=released(day, rng),
             )
 
     def _vehicle(self, customer, rng, plate_prefix, today):
@@ -278,7 +299,66 @@ class Command(BaseCommand):
                 repair_order_no=f"RO{customer.dealer.code}{day:%y%m%d}{rng.randrange(10**5):05d}",
                 advisor_name=rng.choice(ADVISORS),
                 source=VisitSource.IMPORT,
+                released_at=released(day, rng),
             )
+
+    def _past_month(self, dealer, agent, rng):
+        """The last four weeks of contact work, planned day by day and worked by the agent."""
+        today = timezone.localdate()
+        tz = timezone.get_current_timezone()
+        outcomes = (
+            [CallOutcome.REACHED] * 15
+            + [CallOutcome.NO_ANSWER] * 3
+            + [CallOutcome.VOICEMAIL, CallOutcome.WRONG_NUMBER, CallOutcome.DRIVING]
+        )
+        moods = (
+            [Satisfaction.VERY_SATISFIED] * 8
+            + [Satisfaction.SATISFIED] * 9
+            + [
+                Satisfaction.NEUTRAL,
+                Satisfaction.DISSATISFIED,
+            ]
+        )
+        for days_ago in range(28, 0, -1):
+            day = today - datetime.timedelta(days=days_ago)
+            plan_daily(dealer_id=dealer.pk, today=day)
+            hour = datetime.time(rng.choice([9, 10, 14, 15, 16]), rng.randrange(60))
+            moment = datetime.datetime.combine(day, hour, tzinfo=tz)
+            due = ContactTask.objects.filter(
+                dealer=dealer,
+                state=TaskState.OPEN,
+                channel=Channel.PHONE,
+                due_from__lte=day,
+                kind__in=[
+                    TaskKind.SERVICE_CALLBACK,
+                    TaskKind.MAINTENANCE,
+                    TaskKind.INSURANCE_RENEWAL,
+                ],
+            ).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=moment))
+            for task in due.order_by("priority", "due_from", "pk")[:12]:
+                moment += datetime.timedelta(minutes=rng.randint(3, 9))
+                outcome = rng.choice(outcomes)
+                satisfaction = rng.choice(moods) if outcome == CallOutcome.REACHED else ""
+                problems = (
+                    [rng.choice([Problem.WAITING, Problem.RECEPTION, Problem.PRICE])]
+                    if satisfaction in Satisfaction.unhappy()
+                    else []
+                )
+                appointment = None
+                if outcome == CallOutcome.REACHED and task.kind != TaskKind.SERVICE_CALLBACK:
+                    appointment = datetime.datetime.combine(
+                        day + datetime.timedelta(days=rng.randint(2, 6)), datetime.time(10), tz
+                    )
+                care_services.attempt_record(
+                    task=task,
+                    agent=agent,
+                    outcome=outcome,
+                    satisfaction=satisfaction,
+                    problems=problems,
+                    notes="客户反映等待时间较长" if problems else "",
+                    appointment_at=appointment,
+                    at=moment,
+                )
 
     def _hotline(self, dealer, agent):
         """A morning on the hotline: calls and a voicemail, one overdue, one replied."""
