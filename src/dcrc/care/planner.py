@@ -66,6 +66,8 @@ RETENTION_MONTHS = (3, 6, 12)
 # Greetings and invitations go to customers seen in the last two years.
 ACTIVE_DAYS = 730
 OLDEST_BIRTH_YEAR = 1920
+# Up to this many vehicles changed since the last run are refreshed by id.
+INCREMENTAL_LIMIT = 20_000
 
 TASK_COLUMNS = [
     "dealer",
@@ -293,6 +295,12 @@ def vehicle_plans_refresh(*, dealer_id: int, since: datetime.datetime | None) ->
     plans = VehiclePlan.objects.filter(dealer_id=dealer_id)
     if since is not None:
         vehicles = vehicles.filter(updated_at__gte=since)
+        changed = list(vehicles.values_list("pk", flat=True)[: INCREMENTAL_LIMIT + 1])
+        if not changed:
+            return 0
+        if len(changed) <= INCREMENTAL_LIMIT:
+            # A day's changes are few: name them, so that every read goes by index.
+            vehicles = Vehicle.objects.filter(pk__in=changed)
         plans = plans.filter(vehicle_id__in=vehicles.values("pk"))
     plans.delete()
     schedules = list(MaintenanceSchedule.objects.filter(dealer_id=dealer_id))
@@ -904,9 +912,10 @@ def plan_daily(*, dealer_id: int, today: datetime.date | None = None) -> PlanRun
     and rows the previous run already planned are skipped unless their vehicle or customer
     changed. A change of the dealer's settings, schedules or a rule plans everything again.
     """
+    # Defaults first: a rule created now must not look edited after this run started.
+    care_defaults_ensure(dealer_id=dealer_id)
     now = timezone.now()
     today = today or timezone.localdate(now)
-    care_defaults_ensure(dealer_id=dealer_id)
     previous = (
         PlanRun.objects.filter(dealer_id=dealer_id, finished_at__isnull=False, run_on__lte=today)
         .order_by("-started_at")
