@@ -189,7 +189,8 @@ def _filters(form: TaskFilterForm) -> selectors.TaskFilters:
 @permission_required("care.manage_tasks", raise_exception=True)
 def task_list(request):
     agents = selectors.dealer_agents(dealer_ids=_dealer_ids(request))
-    form = TaskFilterForm(request.GET or None, agents=agents)
+    # Opening the list shows the work still to do; "all states" is one choice away.
+    form = TaskFilterForm(request.GET or {"state": "open"}, agents=agents)
     tasks = selectors.task_list(user=request.user, dealer=request.dealer, filters=_filters(form))
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
