@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from dcrc.care import services
+from dcrc.care import scripts, services
 from dcrc.care.choices import CallOutcome, CloseReason, TaskKind, TaskState
 from dcrc.care.models import CallAttempt, CareSettings, ContactTask, SmsMessage
 from dcrc.core.models import PersonalDataAccess
@@ -348,12 +348,10 @@ def test_it_keeps_other_dealers_tasks_and_non_agents_out(
 
 
 def test_it_leaves_unknown_script_placeholders_as_written(care_a, agent_a, customer_a):
-    from dcrc.care import selectors
-
     task = make_task(care_a, customer=customer_a)
-    variables = selectors.script_variables(task=task, agent=agent_a)
+    variables = scripts.task_variables(task=task, agent=agent_a)
 
-    steps = selectors.script_steps("{name}您好，{unknown}，{ 还有 {dealer}\n再见", variables)
+    steps = scripts.script_steps("{name}您好，{unknown}，{ 还有 {dealer}\n再见", variables)
 
     assert steps[0][2] == ["张伟您好，{unknown}，{ 还有 广州店"]
     assert [code for code, _label, _lines in steps] == ["opening", "closing"]

@@ -19,6 +19,7 @@ from dcrc.core.choices import AccessAction
 from dcrc.core.models import Dealer, User
 from dcrc.core.selectors import dealers_for_user
 from dcrc.core.services import personal_data_access_record
+from dcrc.core.tenancy import scoped_dealer_ids
 from dcrc.customers import selectors, services
 from dcrc.customers.models import Customer, Vehicle
 
@@ -152,8 +153,9 @@ def _customer_page(request: HttpRequest, params: CustomerListParams) -> dict[str
     reveal = _reveal(user, params.unmask)
     dealer = _dealer_filter(user, params.dealer)
     if params.q:
-        dealer_ids = user.dealer_ids & {dealer.pk} if dealer else user.dealer_ids
-        ids = selectors.customer_search_ids(dealer_ids=sorted(dealer_ids), query=params.q)
+        ids = selectors.customer_search_ids(
+            dealer_ids=scoped_dealer_ids(user, dealer), query=params.q
+        )
         count, page_ids = page_of_list(ids, params)
         rows = selectors.customers_by_ids(user=user, ids=page_ids)
     else:
@@ -247,8 +249,7 @@ def vehicle_list(request: HttpRequest, params: Query[ListParams]) -> dict[str, A
     dealer = _dealer_filter(user, params.dealer)
     vehicle_rows = queries.vehicle_list_queryset(user=user, dealer=dealer)
     if params.q:
-        dealer_ids = user.dealer_ids & {dealer.pk} if dealer else user.dealer_ids
-        ids = queries.vehicle_search_ids(dealer_ids=sorted(dealer_ids), query=params.q)
+        ids = queries.vehicle_search_ids(dealer_ids=scoped_dealer_ids(user, dealer), query=params.q)
         count, page_ids = page_of_list(ids, params)
         found = vehicle_rows.in_bulk(page_ids)
         rows = [found[pk] for pk in page_ids if pk in found]

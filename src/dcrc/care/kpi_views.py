@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dcrc.core.tenancy import scoped_dealer_ids
+
 from . import kpis
 from .kpi_export import kpi_report_to_xlsx
 
@@ -71,9 +73,7 @@ class KpiFilterForm(forms.Form):
 
 def _report(request):
     """(form, scope, period, report, agents, all agents?) of the request's filter."""
-    dealer_ids = sorted(
-        request.user.dealer_ids & {request.dealer.pk} if request.dealer else request.user.dealer_ids
-    )
+    dealer_ids = scoped_dealer_ids(request.user, request.dealer)
     all_agents = kpis.sees_all_agents(request.user)
     agents = list(kpis.kpi_agents(dealer_ids=dealer_ids)) if all_agents else []
     data = request.GET.copy()

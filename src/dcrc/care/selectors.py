@@ -8,7 +8,6 @@ is then sorted into "callable now", "SMS" or the reason it waits by one CASE exp
 from __future__ import annotations
 
 import datetime
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -26,21 +25,21 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dcrc.core.models import Dealer, User
+from dcrc.core.tenancy import scoped_dealer_ids
 from dcrc.customers.choices import ContactPreference, PreferredCallWindow
 from dcrc.customers.models import ServiceVisit
 
 from . import calendar
-from .choices import OPEN_STATES, CallOutcome, Channel, Problem, TaskKind, TaskState
+from .choices import OPEN_STATES, CallOutcome, Channel, TaskKind, TaskState
 from .models import (
     CallAttempt,
     CareRule,
     CareSettings,
     ContactTask,
     Holiday,
-    MaintenanceSchedule,
-    VehiclePlan,
 )
 from .rules import AGENT_ROLES
+from .scripts import script_steps, task_variables
 from .services import CLAIM_STALE_AFTER
 
 QUEUE_LIMIT = 30
@@ -238,7 +237,7 @@ def agent_queue(
     then read whole in one more query.
     """
     now = now or timezone.now()
-    dealer_ids = sorted(user.dealer_ids & {dealer.pk}) if dealer else sorted(user.dealer_ids)
+    dealer_ids = scoped_dealer_ids(user, dealer)
     scope = queue_scope(user=user, dealer=dealer, today=timezone.localdate(now))
     bucket = _bucket(user=user, dealer_ids=dealer_ids, now=now)
     counts: Counter[str] = Counter()
@@ -284,7 +283,7 @@ def queue_next_ids(
     Tasks the agent already holds come first: they were started and not finished.
     """
     now = now or timezone.now()
-    dealer_ids = sorted(user.dealer_ids & {dealer.pk}) if dealer else sorted(user.dealer_ids)
+    dealer_ids = scoped_dealer_ids(user, dealer)
     scope = queue_scope(user=user, dealer=dealer, today=timezone.localdate(now)).exclude(
         pk__in=exclude
     )
@@ -346,98 +345,8 @@ def task_file(*, task: ContactTask, agent: User, visits: int = 5) -> TaskFile:
     )
     rule = CareRule.objects.filter(dealer_id=task.dealer_id, kind=task.kind).first()
     script = (rule.script if rule else "") or (task.campaign.script if task.campaign else "")
-    steps = script_steps(script, script_variables(task=task, agent=agent))
+    steps = script_steps(script, task_variables(task=task, agent=agent))
     return TaskFile(task, attempts, customer_visits, other_tasks, steps)
-
-
-class _Vars(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-def script_render(text: str, variables: dict[str, str]) -> str:
-    """Fill {placeholders}; unknown ones and stray braces are left as written."""
-    return re.sub(r"\{(\w+)\}", lambda m: str(variables.get(m.group(1), m.group(0))), text)
-
-
-def script_variables(*, task: ContactTask, agent: User) -> dict[str, str]:
-    """The values a script may mention (see defaults.default_script)."""
-    dealer, customer, vehicle = task.dealer, task.customer, task.vehicle
-    date = task.due_date or (task.source_visit.visit_date if task.source_visit else None)
-    variables = {
-        "dealer": dealer.short_name or dealer.name,
-        "agent": str(agent),
-        "name": customer.name,
-        "hotline": dealer.hotline,
-        "plate": vehicle.plate if vehicle and vehicle.plate else "",
-        "date": date.isoformat() if date else "",
-        "campaign": task.campaign.title if task.campaign else task.subject,
-        "holiday": task.subject,
-    }
-    if vehicle is not None:
-        plan = VehiclePlan.objects.filter(vehicle_id=vehicle.pk).first()
-        km = plan.maintenance_due_km if plan and plan.maintenance_due_km else vehicle.mileage
-        variables["km"] = f"{km:,}"
-        schedule = (
-            MaintenanceSchedule.objects.filter(dealer_id=task.dealer_id)
-            .filter(Q(brand="") | Q(brand=vehicle.brand))
-            .filter(Q(series="") | Q(series=vehicle.series))
-            .order_by("-brand", "-series")
-            .first()
-        )
-        if schedule is not None:
-            variables["first_km"] = f"{schedule.first_km:,}"
-            variables["first_months"] = str(schedule.first_months)
-    problems = task.problems or (task.source_task.problems if task.source_task else [])
-    if problems:
-        variables["problems"] = "、".join(
-            str(Problem(p).label) for p in problems if p in Problem.values
-        )
-    return {key: value for key, value in variables.items() if value}
-
-
-STEP_LABELS = {
-    "greeting": _("Greeting"),
-    "identity": _("Identity check"),
-    "convenient": _("Convenient now?"),
-    "opening": _("Opening"),
-    "purpose": _("Purpose"),
-    "questions": _("Questions"),
-    "closing": _("Closing blessing"),
-}
-_SENTENCE = re.compile(r"[^。？！?!]+[。？！?!]?")
-_QUESTION = re.compile(r"\s*\d+[.、．]\s*")
-
-
-def script_steps(script: str, variables: dict[str, str]) -> list[tuple[str, str, list[str]]]:
-    """The script as the steps of a call: greeting, identity check, "convenient now?",
-    purpose, numbered questions, closing blessing. A script of another shape is shown as
-    opening / purpose / closing by its lines."""
-    lines = [line.strip() for line in script_render(script, variables).splitlines()]
-    lines = [line for line in lines if line]
-    if not lines:
-        return []
-    steps: list[tuple[str, list[str]]] = []
-    opening = [s.strip() for s in _SENTENCE.findall(lines[0]) if s.strip()]
-    if len(lines) >= 2 and len(opening) >= 3:
-        steps += [
-            ("greeting", opening[:-2]),
-            ("identity", [opening[-2]]),
-            ("convenient", [opening[-1]]),
-        ]
-    else:
-        steps.append(("opening", [lines[0]]))
-    middle = lines[1:-1] if len(lines) >= 2 else []
-    for line in middle:
-        parts = _QUESTION.split(line)
-        if len(parts) > 2:
-            steps.append(("purpose", [parts[0].rstrip("：:")]))
-            steps.append(("questions", [p.strip() for p in parts[1:] if p.strip()]))
-        else:
-            steps.append(("purpose", [line]))
-    if len(lines) >= 2:
-        steps.append(("closing", [lines[-1]]))
-    return [(code, STEP_LABELS[code], texts) for code, texts in steps if texts]
 
 
 # --- managers ------------------------------------------------------------------------------

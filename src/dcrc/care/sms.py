@@ -34,6 +34,7 @@ from .calendar import care_settings
 from .choices import SmsDirection, SmsStatus, TaskKind
 from .hotline import customers_by_phone, phone_canonical
 from .models import CareSettings, ContactTask, SmsMessage, SmsTemplate
+from .scripts import task_variables, text_render
 from .sms_backends import OutgoingSms, SmsGatewayError, sms_backend
 
 logger = logging.getLogger("dcrc.sms")
@@ -48,11 +49,6 @@ DEFERRED_BATCH = 500
 VARIABLES = ("name", "dealer", "hotline", "plate", "date")
 
 
-class _Vars(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
 def template_fields(body: str) -> list[str]:
     """The {variables} of a text in order of first appearance; ValueError if braces are broken."""
     names: list[str] = []
@@ -62,24 +58,8 @@ def template_fields(body: str) -> list[str]:
     return names
 
 
-def sms_render(body: str, variables: dict) -> str:
-    """Fill {name}-style variables; unknown ones, and a text with stray braces, stay as written."""
-    try:
-        return body.format_map(_Vars(variables))
-    except (ValueError, IndexError, AttributeError, KeyError):
-        return body
-
-
-def task_variables(task: ContactTask) -> dict[str, str]:
-    dealer = task.dealer
-    vehicle = task.vehicle
-    return {
-        "name": task.customer.name,
-        "dealer": dealer.short_name or dealer.name,
-        "hotline": dealer.hotline,
-        "plate": vehicle.plate if vehicle else "",
-        "date": task.due_date.isoformat() if task.due_date else "",
-    }
+# SMS templates and call scripts are filled alike (scripts.text_render).
+sms_render = text_render
 
 
 def customer_variables(customer: Customer | None, dealer: Dealer) -> dict[str, str]:
@@ -418,7 +398,8 @@ def sms_task_send(*, task: ContactTask, by=None) -> SmsMessage:
         .first()
     )
     body = template.body if template else "{dealer}: {name}，您好。"
-    variables = task_variables(task)
+    # Every SMS variable is filled, blank when unknown: no "{plate}" goes out to a customer.
+    variables = dict.fromkeys(VARIABLES, "") | task_variables(task=task, agent=by)
     return sms_send(
         dealer_id=task.dealer_id,
         phone=task.customer.mobile,

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from dcrc.core.choices import AccessAction
 from dcrc.core.services import personal_data_access_record
+from dcrc.core.tenancy import scoped_dealer_ids
 from dcrc.customers import normalize
 from dcrc.customers.views import _apply_form_errors
 
@@ -35,8 +36,7 @@ def _posted(request):
 
 
 def _dealer_ids(request) -> list[int]:
-    ids = request.user.dealer_ids
-    return sorted(ids & {request.dealer.pk}) if request.dealer else sorted(ids)
+    return scoped_dealer_ids(request.user, request.dealer)
 
 
 def _claim_next(request, *, exclude: tuple[int, ...] = ()):

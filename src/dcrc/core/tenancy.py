@@ -11,13 +11,18 @@ if TYPE_CHECKING:
     from .models import Dealer, User
 
 
+def scoped_dealer_ids(user: User, dealer: Dealer | None = None) -> list[int]:
+    """The dealers the user may see, narrowed to `dealer` when given (the dealer switcher)."""
+    ids = user.dealer_ids
+    if dealer is not None:
+        ids = ids & {dealer.pk}
+    return sorted(ids)
+
+
 class DealerScopedQuerySet(models.QuerySet):
     def for_user(self, user: User, dealer: Dealer | None = None):
         """Rows of the dealers the user may see; narrowed to one dealer when given."""
-        ids = user.dealer_ids
-        if dealer is not None:
-            ids = ids & {dealer.pk}
-        return self.filter(dealer_id__in=sorted(ids))
+        return self.filter(dealer_id__in=scoped_dealer_ids(user, dealer))
 
     def for_dealer(self, dealer: Dealer):
         return self.filter(dealer=dealer)

@@ -11,6 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dcrc.core.models import Dealer, User
+from dcrc.core.tenancy import scoped_dealer_ids
 
 from . import normalize
 from .choices import Activity, CustomerKind, SpendBand
@@ -225,8 +226,7 @@ def customer_archive(
     """What the archive list and its export show: ranked ids of a search, else the filtered
     archive newest first. Unknown filter values are ignored."""
     if query:
-        dealer_ids = user.dealer_ids & {dealer.pk} if dealer else user.dealer_ids
-        return customer_search_ids(dealer_ids=sorted(dealer_ids), query=query)
+        return customer_search_ids(dealer_ids=scoped_dealer_ids(user, dealer), query=query)
     customers = customer_list_queryset(user=user, dealer=dealer)
     if kind in CustomerKind.values:
         customers = customers.filter(kind=kind)
