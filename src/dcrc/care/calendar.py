@@ -64,7 +64,14 @@ def in_office_hours(settings: CareSettings, moment: datetime.datetime) -> bool:
 
 def holiday_name(day: datetime.date, dealer_id: int | None = None) -> str | None:
     """The public holiday `day` is (no routine calls), or None for a working day or weekend."""
-    override = _holiday_overrides(dealer_id).get(day)
+    return holiday_name_in(day, holiday_overrides(dealer_id))
+
+
+def holiday_name_in(
+    day: datetime.date, overrides: dict[datetime.date, tuple[bool, str]]
+) -> str | None:
+    """As holiday_name(), with the holiday table's rows already read (holiday_overrides())."""
+    override = overrides.get(day)
     if override is not None:
         is_workday, name = override
         return None if is_workday else name
@@ -81,7 +88,9 @@ def is_public_holiday(day: datetime.date, dealer_id: int | None = None) -> bool:
     return holiday_name(day, dealer_id) is not None
 
 
-def _holiday_overrides(dealer_id: int | None) -> dict[datetime.date, tuple[bool, str]]:
+def holiday_overrides(dealer_id: int | None) -> dict[datetime.date, tuple[bool, str]]:
+    """The holiday table for a dealer: {date: (working day?, name)}, its own rows over the
+    national ones."""
     rows = Holiday.objects.filter(dealer_id__isnull=True).values_list("date", "is_workday", "name")
     overrides = {date: (is_workday, name) for date, is_workday, name in rows}
     if dealer_id is not None:
@@ -107,10 +116,10 @@ def next_call_slot(
         raise ValueError("the dealer has no call windows")
     tz = timezone.get_current_timezone()
     local = timezone.localtime(after, tz)
-    holidays = {} if call_on_holidays else _holiday_overrides(settings.dealer_id)
+    holidays = {} if call_on_holidays else holiday_overrides(settings.dealer_id)
     for offset in range(SLOT_SEARCH_DAYS):
         day = local.date() + datetime.timedelta(days=offset)
-        if not call_on_holidays and _is_holiday_with(day, holidays):
+        if not call_on_holidays and holiday_name_in(day, holidays) is not None:
             continue
         for index, (start, end) in enumerate(windows):
             if index == avoid_window and len(windows) > 1:
@@ -122,17 +131,6 @@ def next_call_slot(
             return max(slot_start, local), index
     # Every day of the coming month is a holiday: ignore holidays rather than never call.
     return next_call_slot(settings, after=after, avoid_window=avoid_window, call_on_holidays=True)
-
-
-def _is_holiday_with(day: datetime.date, overrides: dict) -> bool:
-    override = overrides.get(day)
-    if override is not None:
-        return not override[0]
-    try:
-        is_holiday, name = chinese_calendar.get_holiday_detail(day)
-    except NotImplementedError:
-        return False
-    return bool(is_holiday and name)
 
 
 # Lunar calendar -------------------------------------------------------------------------------

@@ -98,6 +98,15 @@ def customers_by_ids(*, dealer_id: int, ids: list[int]) -> list[Customer]:
     )
 
 
+def call_link_choices(call: InboundCall) -> list[Customer]:
+    """The customers a call may be linked to: the one it is linked to, then those with its number."""
+    matches = customers_by_phone(dealer_id=call.dealer_id, phone=call.phone)
+    if call.customer_id and call.customer_id not in {customer.pk for customer in matches}:
+        linked = customers_by_ids(dealer_id=call.dealer_id, ids=[call.customer_id])
+        matches = [*linked, *matches]
+    return matches
+
+
 # --- services ------------------------------------------------------------------------------
 
 

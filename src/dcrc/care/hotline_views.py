@@ -129,18 +129,14 @@ def call_detail(request, pk):
 
 
 def _detail(request, call, *, edit_form=None, reply_form=None, recording_form=None, status=200):
-    # The customers the record may be linked to, with their vehicles to pick from.
-    matches = hotline.customers_by_phone(dealer_id=call.dealer_id, phone=call.phone)
-    if call.customer_id and call.customer_id not in {c.pk for c in matches}:
-        matches = [*hotline.customers_by_ids(dealer_id=call.dealer_id, ids=[call.customer_id])]
-        matches += hotline.customers_by_phone(dealer_id=call.dealer_id, phone=call.phone)
+    matches = hotline.call_link_choices(call)
     context = {
         "call": call,
         "overdue": hotline.is_overdue(call),
         "edit_form": edit_form or InboundCallEditForm(call=call),
         "reply_form": reply_form or ReplyForm(),
         "recording_form": recording_form or RecordingForm(),
-        "matches": matches,
+        "matches": matches,  # with their vehicles, to pick from
         "chosen_customer": str(call.customer_id or ""),
         "chosen_vehicle": str(call.vehicle_id or ""),
     }

@@ -249,6 +249,10 @@ class VehiclePlan(models.Model):
         return f"plan of vehicle {self.vehicle_id}"
 
 
+# A claim nobody acted on for this long is free again (the agent went home, the browser died).
+CLAIM_STALE_AFTER = datetime.timedelta(minutes=30)
+
+
 class ContactTaskQuerySet(DealerScopedQuerySet):
     def open(self):
         return self.filter(state__in=choices.OPEN_STATES)

@@ -32,6 +32,7 @@ from dcrc.customers.models import ServiceVisit
 from . import calendar
 from .choices import OPEN_STATES, CallOutcome, Channel, TaskKind, TaskState
 from .models import (
+    CLAIM_STALE_AFTER,
     CallAttempt,
     CareRule,
     CareSettings,
@@ -40,7 +41,6 @@ from .models import (
 )
 from .rules import AGENT_ROLES
 from .scripts import script_steps, task_variables
-from .services import CLAIM_STALE_AFTER
 
 QUEUE_LIMIT = 30
 
@@ -125,7 +125,7 @@ def _holiday_dealers(dealer_ids: list[int], day: datetime.date) -> set[int]:
     return {
         pk
         for pk in dealer_ids
-        if calendar._is_holiday_with(day, national | own.get(pk, {}))  # noqa: SLF001
+        if calendar.holiday_name_in(day, national | own.get(pk, {})) is not None
     }
 
 

@@ -22,7 +22,7 @@ from dcrc.core.models import Dealer, User
 from dcrc.customers.choices import ContactPreference, PreferredCallWindow
 from dcrc.customers.services import customer_update
 
-from . import calendar, sms
+from . import calendar, selectors, sms
 from .choices import (
     OPEN_STATES,
     CallOutcome,
@@ -33,10 +33,8 @@ from .choices import (
     TaskKind,
     TaskState,
 )
-from .models import CallAttempt, CareRule, ContactTask
+from .models import CLAIM_STALE_AFTER, CallAttempt, CareRule, ContactTask
 
-# A claim nobody acted on for this long is free again (the agent went home, the browser died).
-CLAIM_STALE_AFTER = datetime.timedelta(minutes=30)
 # A customer who is driving is called again after this long unless a time was agreed.
 DRIVING_CALLBACK_AFTER = datetime.timedelta(hours=1)
 # Outside every call window the next dial waits at least this long.
@@ -60,6 +58,16 @@ def _locked(task: ContactTask) -> ContactTask:
         .select_related("customer", "dealer")
         .get(pk=task.pk)
     )
+
+
+def _workable(task: ContactTask, agent: User, now: datetime.datetime) -> ContactTask:
+    """The task's locked row, if `agent` may work it now; else TaskUnavailable."""
+    task = _locked(task)
+    if not task.is_open:
+        raise TaskUnavailable(_("This task is already closed."), code="closed")
+    if task_held_by_other(task, agent, now):
+        raise TaskUnavailable(_("A colleague is already working on this task."), code="taken")
+    return task
 
 
 def _rule(task: ContactTask) -> CareRule | None:
@@ -104,6 +112,28 @@ def task_release(*, task: ContactTask, agent: User) -> None:
     ContactTask.objects.filter(pk=task.pk, state=TaskState.IN_PROGRESS, claimed_by=agent).update(
         state=TaskState.OPEN, claimed_by=None, claimed_at=None
     )
+
+
+def task_claim_next(
+    *, agent: User, dealer: Dealer | None, exclude: tuple[int, ...] = ()
+) -> ContactTask | None:
+    """Claim the first callable task of the agent's queue; None when nothing is callable.
+
+    A task a colleague grabbed a moment earlier is skipped for the one after it.
+    """
+    tried = tuple(exclude)
+    for _round in range(3):
+        ids = selectors.queue_next_ids(user=agent, dealer=dealer, exclude=tried)
+        found = ContactTask.objects.in_bulk(ids)
+        for task in (found[pk] for pk in ids if pk in found):
+            try:
+                return task_claim(task=task, agent=agent)
+            except TaskUnavailable:
+                continue
+        if len(ids) < 5:
+            return None
+        tried += tuple(ids)
+    return None
 
 
 def task_held_by_other(task: ContactTask, agent: User, now: datetime.datetime) -> bool:
@@ -181,11 +211,7 @@ def attempt_record(
     gets its reminder the day before. Corrected numbers and preferences go to the customer.
     """
     now = _now(at)
-    task = _locked(task)
-    if not task.is_open:
-        raise TaskUnavailable(_("This task is already closed."), code="closed")
-    if task_held_by_other(task, agent, now):
-        raise TaskUnavailable(_("A colleague is already working on this task."), code="taken")
+    task = _workable(task, agent, now)
     problems = list(dict.fromkeys(problems))
     errors = _attempt_errors(
         task=task,
@@ -382,11 +408,7 @@ def _appointment_reminder_ensure(
 def task_sms_send(*, task: ContactTask, agent: User, at: datetime.datetime | None = None):
     """The one-click SMS of an SMS-channel task (a greeting, an SMS callback); closes it."""
     now = _now(at)
-    task = _locked(task)
-    if not task.is_open:
-        raise TaskUnavailable(_("This task is already closed."), code="closed")
-    if task_held_by_other(task, agent, now):
-        raise TaskUnavailable(_("A colleague is already working on this task."), code="taken")
+    task = _workable(task, agent, now)
     customer = task.customer
     if not customer.mobile:
         raise ValidationError(_("The customer has no mobile number for an SMS."))

@@ -40,23 +40,10 @@ def _dealer_ids(request) -> list[int]:
 
 
 def _claim_next(request, *, exclude: tuple[int, ...] = ()):
-    """Claim the first callable task of the agent's queue and open it; the queue if none.
-
-    A task a colleague grabbed a moment earlier is skipped for the one after it.
-    """
-    tried = tuple(exclude)
-    for _round in range(3):
-        ids = selectors.queue_next_ids(user=request.user, dealer=request.dealer, exclude=tried)
-        found = ContactTask.objects.in_bulk(ids)
-        for task in (found[pk] for pk in ids if pk in found):
-            try:
-                services.task_claim(task=task, agent=request.user)
-            except services.TaskUnavailable:
-                continue
-            return redirect("care:task", pk=task.pk)
-        if len(ids) < 5:
-            break
-        tried += tuple(ids)
+    """Open the next callable task, claimed; back to the queue when there is none."""
+    task = services.task_claim_next(agent=request.user, dealer=request.dealer, exclude=exclude)
+    if task is not None:
+        return redirect("care:task", pk=task.pk)
     messages.info(request, _("No more tasks to call right now."))
     return redirect("care:workbench")
 
