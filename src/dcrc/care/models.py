@@ -253,6 +253,15 @@ class VehiclePlan(models.Model):
 CLAIM_STALE_AFTER = datetime.timedelta(minutes=30)
 
 
+def vehicle_plan(vehicle) -> VehiclePlan | None:
+    """The vehicle's plan, or None before the planner first saw it (no query when the plan
+    was read with the vehicle: select_related("vehicle__plan"))."""
+    try:
+        return vehicle.plan
+    except VehiclePlan.DoesNotExist:
+        return None
+
+
 class ContactTaskQuerySet(DealerScopedQuerySet):
     def open(self):
         return self.filter(state__in=choices.OPEN_STATES)

@@ -131,7 +131,6 @@ class DayPlan:
         self.rules = {
             rule.kind: rule for rule in CareRule.objects.filter(dealer_id=dealer_id, enabled=True)
         }
-        self.settings = calendar.care_settings(dealer_id)
         # What the previous run already planned need not be read again: only rows that came
         # into range since its day, or whose vehicle or customer changed since it started.
         self.since = previous.started_at if previous else None
@@ -221,9 +220,6 @@ class DayPlan:
             .values(*(f"t_{column}" for column in TASK_COLUMNS))
         )
         return insert_select(ContactTask, rows, TASK_COLUMNS)
-
-    def window(self, kind: str) -> CareRule | None:
-        return self.rules.get(kind)
 
 
 # Vehicle plans -----------------------------------------------------------------------------

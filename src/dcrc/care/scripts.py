@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from dcrc.core.models import User
 
 from .choices import Problem
-from .models import ContactTask, MaintenanceSchedule, VehiclePlan
+from .models import ContactTask, MaintenanceSchedule, vehicle_plan
 
 
 def text_render(text: str, variables: dict[str, str]) -> str:
@@ -38,7 +38,7 @@ def task_variables(*, task: ContactTask, agent: User | None = None) -> dict[str,
         "holiday": task.subject,
     }
     if vehicle is not None:
-        plan = VehiclePlan.objects.filter(vehicle_id=vehicle.pk).first()
+        plan = vehicle_plan(vehicle)
         km = plan.maintenance_due_km if plan and plan.maintenance_due_km else vehicle.mileage
         variables["km"] = f"{km:,}"
         schedule = (

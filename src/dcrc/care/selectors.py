@@ -38,7 +38,9 @@ from .models import (
     CareSettings,
     ContactTask,
     Holiday,
+    vehicle_plan,
 )
+from .planner import mileage_estimate
 from .rules import AGENT_ROLES
 from .scripts import script_steps, task_variables
 
@@ -308,6 +310,7 @@ class TaskFile:
     visits: list[ServiceVisit]
     other_tasks: list[ContactTask]
     script_steps: list[tuple[str, str, list[str]]]  # (code, label, lines)
+    estimated_km: int | None = None  # the vehicle's odometer today, from its plan
 
 
 def task_for_user(*, user: User, pk: int) -> ContactTask:
@@ -316,7 +319,7 @@ def task_for_user(*, user: User, pk: int) -> ContactTask:
         ContactTask.objects.for_user(user)
         .select_related(
             "customer",
-            "vehicle",
+            "vehicle__plan",
             "dealer",
             "assignee",
             "claimed_by",
@@ -346,7 +349,12 @@ def task_file(*, task: ContactTask, agent: User, visits: int = 5) -> TaskFile:
     rule = CareRule.objects.filter(dealer_id=task.dealer_id, kind=task.kind).first()
     script = (rule.script if rule else "") or (task.campaign.script if task.campaign else "")
     steps = script_steps(script, task_variables(task=task, agent=agent))
-    return TaskFile(task, attempts, customer_visits, other_tasks, steps)
+    estimated_km = None
+    if task.vehicle is not None:
+        estimated_km = mileage_estimate(
+            vehicle=task.vehicle, plan=vehicle_plan(task.vehicle), day=timezone.localdate()
+        )
+    return TaskFile(task, attempts, customer_visits, other_tasks, steps, estimated_km)
 
 
 # --- managers ------------------------------------------------------------------------------
