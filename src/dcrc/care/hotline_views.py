@@ -14,6 +14,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dcrc.core.forms import form_errors_apply
+
 from . import hotline
 from .choices import InboundKind, InboundState, InboundType
 from .hotline_forms import InboundCallEditForm, InboundCallForm, RecordingForm, ReplyForm
@@ -23,14 +25,6 @@ PAGE_SIZE = 25
 FILTERS = ("state", "type", "kind", "overdue", "phone")
 
 handle_calls = permission_required("care.handle_calls", raise_exception=True)
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _call_for(request, pk: int) -> InboundCall:
@@ -89,7 +83,7 @@ def call_create(request):
                 **form.cleaned_data,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_errors_apply(form, error)
         else:
             messages.success(request, _("Call registered."))
             return redirect(call)
@@ -153,7 +147,7 @@ def call_edit(request, pk):
         try:
             hotline.inbound_call_update(call=call, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_errors_apply(form, error)
         else:
             messages.success(request, _("Changes saved."))
             return redirect(call)
@@ -170,7 +164,7 @@ def call_reply(request, pk):
         try:
             hotline.inbound_call_reply(call=call, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_errors_apply(form, error)
         else:
             messages.success(request, _("Marked as replied."))
             return redirect(call)
@@ -187,7 +181,7 @@ def call_close(request, pk):
         try:
             hotline.inbound_call_close(call=call, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_errors_apply(form, error)
         else:
             messages.success(request, _("Call closed."))
             return redirect(call)
@@ -206,7 +200,7 @@ def call_recording_upload(request, pk):
                 call=call, recording=form.cleaned_data["recording"], by=request.user
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_errors_apply(form, error)
         else:
             messages.success(request, _("Recording attached."))
             return redirect(call)

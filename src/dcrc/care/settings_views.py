@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from dcrc.core.forms import form_errors_apply
+
 from . import settings_services as services
 from .defaults import care_defaults_ensure
 from .models import Campaign, CareRule, CareSettings, Holiday, InspectionRule, MaintenanceSchedule
@@ -30,14 +32,6 @@ from .settings_forms import (
 )
 
 PAGE_SIZE = 50
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _dealer_or_prompt(request):
@@ -66,7 +60,7 @@ def settings_general(request):
                 **fields,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_errors_apply(form, error)
         else:
             messages.success(request, _("Settings saved."))
             return redirect("care:settings")
@@ -95,7 +89,7 @@ def settings_rule(request, pk):
                 rule=CareRule.objects.get(pk=pk), by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_errors_apply(form, error)
         else:
             messages.success(request, _("Rule %(rule)s saved.") % {"rule": rule})
             return redirect("care:settings_rules")
@@ -285,7 +279,7 @@ def settings_edit(request, name, pk=None):
                     instance=instance, dealer_id=dealer.pk, by=request.user, **fields
                 )
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_errors_apply(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("care:settings_list", name=name)

@@ -11,12 +11,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dcrc.core.forms import form_errors_apply
 from dcrc.customers.models import Customer
 
 from . import sms
 from .choices import SmsDirection, SmsStatus
 from .hotline_forms import SmsSendForm, SmsTemplateForm
-from .hotline_views import _apply_errors
 from .models import SmsTemplate
 
 PAGE_SIZE = 30
@@ -89,7 +89,7 @@ def sms_compose(request):
                 variables=variables if unedited else None,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_errors_apply(form, error)
         else:
             notice = {
                 SmsStatus.SENT: (messages.SUCCESS, _("SMS sent.")),
@@ -148,7 +148,7 @@ def template_create(request):
         try:
             sms.sms_template_create(dealer=request.dealer, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_errors_apply(form, error)
         else:
             messages.success(request, _("Template saved."))
             return redirect("care:sms_templates")
@@ -168,7 +168,7 @@ def template_edit(request, pk):
                 template=SmsTemplate.objects.get(pk=pk), by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_errors_apply(form, error)
         else:
             messages.success(request, _("Template saved."))
             return redirect("care:sms_templates")

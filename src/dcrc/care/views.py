@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dcrc.core.choices import AccessAction
+from dcrc.core.forms import form_errors_apply
 from dcrc.core.services import personal_data_access_record
 from dcrc.core.tenancy import scoped_dealer_ids
 from dcrc.customers import normalize
-from dcrc.customers.views import _apply_form_errors
 
 from . import selectors, services
 from .forms import AssignForm, AttemptForm, CloseForm, RebalanceForm, TaskFilterForm
@@ -99,7 +99,7 @@ def task_detail(request, pk):
             messages.warning(request, " ".join(error.messages))
             return redirect("care:workbench")
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            form_errors_apply(form, error)
         else:
             messages.success(request, _("Call recorded."))
             return _claim_next(request, exclude=(task.pk,))
@@ -235,7 +235,7 @@ def team(request):
                     dealer=request.dealer, agents=form.chosen, by=request.user
                 )
             except ValidationError as error:
-                _apply_form_errors(form, error)
+                form_errors_apply(form, error)
             else:
                 messages.success(
                     request,
@@ -264,7 +264,7 @@ def task_close(request, pk):
         try:
             services.task_close(task=task, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            form_errors_apply(form, error)
         else:
             messages.success(request, _("Task closed."))
             return redirect("care:task_list")

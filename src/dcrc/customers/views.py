@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from dcrc.care.history import customer_contact_history
 from dcrc.core.choices import AccessAction
+from dcrc.core.forms import form_errors_apply
 from dcrc.core.services import personal_data_access_record
 
 from . import exports, normalize, selectors, services
@@ -36,14 +37,6 @@ def _require(request, permission):
 
 def _client_ip(request):
     return request.META.get("REMOTE_ADDR")
-
-
-def _apply_form_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, field_messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _filtered_customers(request):
@@ -174,7 +167,7 @@ def customer_create(request):
                 dealer=request.dealer, by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            form_errors_apply(form, error)
         else:
             messages.success(request, _("Customer %(name)s added.") % {"name": customer.name})
             return redirect(customer)
@@ -192,7 +185,7 @@ def customer_edit(request, pk):
                 customer=Customer.objects.get(pk=pk), by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            form_errors_apply(form, error)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("customers:detail", pk=pk)
@@ -210,7 +203,7 @@ def customer_merge(request, pk):
         try:
             services.customer_merge(target=target, duplicate=duplicate, by=request.user)
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            form_errors_apply(form, error)
         else:
             messages.success(
                 request,
@@ -260,7 +253,7 @@ def vehicle_create(request, customer_pk):
         try:
             vehicle = services.vehicle_create(owner=owner, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            form_errors_apply(form, error)
         else:
             messages.success(request, _("Vehicle %(vehicle)s added.") % {"vehicle": vehicle})
             return redirect(vehicle)
@@ -278,7 +271,7 @@ def vehicle_edit(request, pk):
                 vehicle=Vehicle.objects.get(pk=pk), by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            form_errors_apply(form, error)
         else:
             messages.success(request, _("Changes saved."))
             return redirect(vehicle)
@@ -299,7 +292,7 @@ def vehicle_transfer(request, pk):
         try:
             services.vehicle_transfer(vehicle=vehicle, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            form_errors_apply(form, error)
         else:
             messages.success(
                 request,
@@ -322,7 +315,7 @@ def visit_create(request, customer_pk):
         try:
             services.service_visit_record(by=request.user, **data)
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            form_errors_apply(form, error)
         else:
             messages.success(request, _("Service visit recorded."))
             return redirect(customer)
@@ -342,7 +335,7 @@ def mileage_correct(request, pk):
         try:
             services.mileage_correct(vehicle=vehicle, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            form_errors_apply(form, error)
         else:
             messages.success(request, _("Odometer reading corrected."))
             return redirect(vehicle)
