@@ -252,3 +252,16 @@ def test_it_keeps_the_filters_in_the_pagination_links(client, agent_a, care_a):
     page = client.get(reverse("care:calls"), {"phone": "135 0000 0000", "state": "open"})
     assert page.context["page"].paginator.num_pages == 2
     assert "?state=open&amp;phone=135+0000+0000&amp;page=2" in page.content.decode()
+
+
+def test_it_logs_who_saw_a_callers_whole_number(client, agent_a, care_a):
+    from dcrc.core.models import PersonalDataAccess
+
+    call = hotline.inbound_call_register(dealer=care_a, phone="13800138000")
+    client.force_login(agent_a)
+
+    response = client.get(reverse("care:call", args=[call.pk]))
+
+    assert response.status_code == 200
+    access = PersonalDataAccess.objects.get(object_type="inbound_call")
+    assert (access.user, access.object_id, access.detail) == (agent_a, call.pk, "phone")

@@ -14,7 +14,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dcrc.core.choices import AccessAction
 from dcrc.core.forms import form_errors_apply
+from dcrc.core.services import personal_data_access_record
 
 from . import hotline
 from .choices import InboundKind, InboundState, InboundType
@@ -119,6 +121,17 @@ def call_lookup(request):
 @handle_calls
 def call_detail(request, pk):
     call = _call_for(request, pk)
+    if call.phone:
+        # The record shows the caller's whole number (to call back): a logged view (PIPL).
+        personal_data_access_record(
+            user=request.user,
+            action=AccessAction.UNMASK,
+            object_type="inbound_call",
+            object_id=call.pk,
+            dealer=call.dealer,
+            detail="phone",
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
     return _detail(request, call)
 
 
