@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "dcrc.core",
     "dcrc.customers",
     "dcrc.care",
+    "dcrc.complaints",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +171,14 @@ DCRC_RECORDING_MAX_MB = env.int("DCRC_RECORDING_MAX_MB", default=20)
 # SMS gateway (docs/hotline-and-sms.md): "log" writes messages to the log and marks them sent;
 # "aliyun" and "tencent" use the official SDKs. The endpoint is the vendor's unless set (tests
 # point it at a fake server on 127.0.0.1).
+# E-mail notices (important and overdue complaints): smtp+tls://user:pass@host:587 or the
+# console (the default prints mails to the log).
+EMAIL_CONFIG = env.email_url("DCRC_EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env("DCRC_EMAIL_FROM", default="dcrc@localhost")
+# The address staff reach DCRC at: links in e-mails point there.
+DCRC_BASE_URL = env("DCRC_BASE_URL", default="http://127.0.0.1:8000")
+
 DCRC_SMS_BACKEND = env("DCRC_SMS_BACKEND", default="log")
 DCRC_SMS_ACCESS_KEY_ID = env("DCRC_SMS_ACCESS_KEY_ID", default="")
 DCRC_SMS_ACCESS_KEY_SECRET = env("DCRC_SMS_ACCESS_KEY_SECRET", default="")

@@ -19,6 +19,7 @@ class TaskKind(models.TextChoices):
     RETENTION = "retention", _("Retention call")
     EVENT_INVITATION = "event_invitation", _("Event invitation")
     FOLLOW_UP = "follow_up", _("Problem follow-up")
+    COMPLAINT_FOLLOW_UP = "complaint_follow_up", _("Complaint follow-up call")
 
 
 class TaskState(models.TextChoices):
@@ -89,6 +90,7 @@ class CloseReason(models.TextChoices):
     MOOT = "moot", _("No longer needed")
     DO_NOT_CONTACT = "do_not_contact", _("Customer does not want to be contacted")
     MANUAL = "manual", _("Closed by a manager")
+    COMPLAINT = "complaint", _("Taken over by a complaint")
 
 
 class CampaignKind(models.TextChoices):

@@ -13,6 +13,7 @@ RULE_DEFAULTS: dict[str, tuple[int, int, int, int, str, bool]] = {
     TaskKind.NEW_CAR_CALL: (7, 0, 3, 1, Channel.PHONE, False),
     TaskKind.APPOINTMENT_REMINDER: (0, 1, 1, 1, Channel.PHONE, True),
     TaskKind.FOLLOW_UP: (0, 0, 1, 1, Channel.PHONE, False),
+    TaskKind.COMPLAINT_FOLLOW_UP: (0, 0, 2, 1, Channel.PHONE, False),
     TaskKind.RECALL: (0, 0, 30, 2, Channel.PHONE, False),
     TaskKind.FIRST_MAINTENANCE: (0, 7, 14, 2, Channel.PHONE, False),
     TaskKind.MAINTENANCE: (0, 7, 14, 2, Channel.PHONE, False),
@@ -96,6 +97,10 @@ def default_script(kind: str) -> str:
         ),
         TaskKind.FOLLOW_UP: (
             "关于您上次反映的问题（{problems}），我们非常重视，想向您进一步了解情况并跟进处理。"
+        ),
+        TaskKind.COMPLAINT_FOLLOW_UP: (
+            "关于您反映的问题（{campaign}），我们已按与您商定的方案处理完毕。"
+            "想向您确认：1. 问题是否已经解决？2. 您对处理结果是否满意？3. 还有什么需要我们做的？"
         ),
     }
     return "\n".join([opening, purposes.get(kind, ""), closing])

@@ -17,6 +17,7 @@ class Role(models.TextChoices):
     GENERAL_MANAGER = "general_manager", _("General manager")
     GROUP_MANAGER = "group_manager", _("Dealer group manager")
     REGIONAL_MANAGER = "regional_manager", _("Manufacturer regional manager")
+    MANUFACTURER_CRC = "manufacturer_crc", _("Manufacturer CRC")
 
 
 class AccessAction(models.TextChoices):

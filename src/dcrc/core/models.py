@@ -98,6 +98,8 @@ class User(AbstractUser):
         help_text=_("Regional managers see the manufacturer's dealers of their region."),
     )
     region = models.CharField(_("region"), max_length=50, blank=True)
+    # Where urgent notices (important or overdue complaints) are texted.
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -179,3 +181,38 @@ class DealerSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dealer_id}:{self.name}={self.last}"
+
+
+class Notification(models.Model):
+    """An in-app notice to one user (an important complaint, an overdue deadline)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, null=True, blank=True)
+    # What the notice is about, unique per user: a job that runs twice notifies once.
+    key = models.CharField(max_length=100)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="notification_user_key"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["user", "-created_at"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+            models.Index(fields=["user", "-created_at"], name="notification_user_time"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
