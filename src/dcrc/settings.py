@@ -161,6 +161,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # SMS held back by quiet hours or the rate limit go out once they may.
     "sms-deferred-send": {"task": "care.sms_deferred_send", "schedule": 60.0},
+    # Owners of complaints past a deadline are told once per deadline.
+    "complaints-overdue-notify": {"task": "complaints.overdue_notify", "schedule": 60.0},
 }
 
 NINJA_PAGINATION_PER_PAGE = 20

@@ -209,6 +209,8 @@ def attempt_record(
     maximum, then an SMS callback or failure; wrong number and refusal → failed. An unhappy
     customer or any problem heard opens a follow-up for the CR manager; a booked appointment
     gets its reminder the day before. Corrected numbers and preferences go to the customer.
+    A complaint's follow-up call confirms the complaint's follow-up or, when the customer is
+    still unhappy, reopens it.
     """
     now = _now(at)
     task = _workable(task, agent, now)
@@ -262,7 +264,9 @@ def attempt_record(
             task.appointment_at = appointment_at
             _appointment_reminder_ensure(task=task, appointment_at=appointment_at, now=now)
         task.complete(reason=CloseReason.COMPLETED, by=agent, at=now)
-        if satisfaction in Satisfaction.unhappy() or problems:
+        unhappy = satisfaction in Satisfaction.unhappy() or problems
+        # On a complaint's follow-up call, the complaint itself reopens (below).
+        if unhappy and task.kind != TaskKind.COMPLAINT_FOLLOW_UP:
             _follow_up_open(task=task, now=now)
     elif outcome == CallOutcome.WRONG_NUMBER:
         task.fail(reason=CloseReason.WRONG_NUMBER, by=agent, at=now)
@@ -283,6 +287,10 @@ def attempt_record(
             )
         )
     task.save()
+    if task.kind == TaskKind.COMPLAINT_FOLLOW_UP and outcome == CallOutcome.REACHED:
+        from dcrc.complaints.services import complaint_follow_up_recorded
+
+        complaint_follow_up_recorded(task=task, by=agent, at=now)
     return attempt
 
 
