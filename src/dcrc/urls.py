@@ -20,6 +20,7 @@ urlpatterns = [
     path("tokens/", core_views.api_tokens, name="api_tokens"),
     path("customers/", include("dcrc.customers.urls")),
     path("care/", include("dcrc.care.urls")),
+    path("complaints/", include("dcrc.complaints.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
