@@ -22,6 +22,7 @@ class UserAdmin(BaseUserAdmin):
                     "dealer_group",
                     "manufacturer",
                     "region",
+                    "mobile",
                 ]
             },
         ),

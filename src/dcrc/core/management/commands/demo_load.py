@@ -76,7 +76,16 @@ USERS = [
     ("agent_bj", "郭坐席", Role.DCRC_AGENT, ["B001"]),
     ("group", "骏达集团 马总", Role.GROUP_MANAGER, []),
     ("oem", "一汽-大众华南区域经理", Role.REGIONAL_MANAGER, []),
+    ("crc", "一汽-大众厂家客户关系部", Role.MANUFACTURER_CRC, []),
 ]
+# Staff told of important complaints by e-mail and SMS (the demo's mail goes to the console).
+CONTACTS = {
+    "crm": "13900001001",
+    "svcmgr": "13900001002",
+    "gm": "13900001003",
+    "oem": "13900001004",
+    "crc": "",
+}
 
 
 def released(day, rng):
@@ -144,6 +153,11 @@ class Command(BaseCommand):
                     user.dealer_group = group
                 if role == Role.REGIONAL_MANAGER:
                     user.manufacturer, user.region = maker, "华南"
+                if role == Role.MANUFACTURER_CRC:
+                    user.manufacturer = maker
+                if username in CONTACTS:
+                    user.email = f"{username}@demo.dcrc.local"
+                    user.mobile = CONTACTS[username]
                 user.save()
                 user.dealers.set([dealers[code] for code in codes])
 
