@@ -85,6 +85,20 @@ class ComplaintQuerySet(DealerScopedQuerySet):
         late_resolution = Q(state__in=choices.ACTIVE_STATES, resolution_due__lt=now)
         return self.filter(late_response | late_resolution)
 
+    def overdue_untold(self, now: datetime.datetime):
+        """Overdue complaints whose current deadline has not been told to anyone yet."""
+        untold_response = Q(overdue_told_for__isnull=True) | Q(
+            overdue_told_for__lt=models.F("first_response_due")
+        )
+        untold_resolution = Q(overdue_told_for__isnull=True) | Q(
+            overdue_told_for__lt=models.F("resolution_due")
+        )
+        late_response = Q(first_response_at__isnull=True, first_response_due__lt=now)
+        late_resolution = Q(state__in=choices.ACTIVE_STATES, resolution_due__lt=now)
+        return self.filter(
+            (late_response & untold_response) | (late_resolution & untold_resolution)
+        )
+
 
 class Complaint(DealerOwned):
     """A customer's complaint (用户抱怨解决登记表), tracked from intake to a confirmed closure."""
@@ -211,6 +225,9 @@ class Complaint(DealerOwned):
         verbose_name=_("follow-up call"),
     )
     reopen_count = models.PositiveSmallIntegerField(_("reopened"), default=0)
+    # The deadline whose overdue notice went out: each deadline is told once, and the minute
+    # job reads only complaints that became overdue since.
+    overdue_told_for = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = ComplaintQuerySet.as_manager()

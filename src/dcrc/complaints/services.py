@@ -607,12 +607,13 @@ def complaint_update(*, complaint: Complaint, by: User, **fields: Any) -> Compla
 
 
 def complaints_overdue_notify(*, now: datetime.datetime | None = None) -> int:
-    """Tell each overdue complaint's owner (or, without one, the dealer's CR managers). Runs
-    every minute from the scheduler; each deadline is told once."""
+    """Tell each newly overdue complaint's owner (or, without one, the dealer's CR managers).
+    Runs every minute from the scheduler; each deadline is told once and only complaints that
+    became overdue since the last run are read."""
     now = _now(now)
     told = 0
-    overdue = Complaint.objects.overdue(now).select_related("owner", "dealer").order_by("pk")
-    for complaint in overdue.iterator(chunk_size=500):
+    overdue = Complaint.objects.overdue_untold(now).select_related("owner", "dealer")
+    for complaint in overdue.order_by("pk")[:500]:
         if complaint.first_response_at is None and complaint.first_response_due < now:
             kind, due = _("first response overdue"), complaint.first_response_due
         else:
@@ -632,5 +633,7 @@ def complaints_overdue_notify(*, now: datetime.datetime | None = None) -> int:
             kind,
             _("Due %s") % timezone.localtime(due).strftime("%Y-%m-%d %H:%M"),
         )
-        told += len(notify(users=people, dealer_id=complaint.dealer_id, notice=notice))
+        with transaction.atomic():
+            told += len(notify(users=people, dealer_id=complaint.dealer_id, notice=notice))
+            Complaint.objects.filter(pk=complaint.pk).update(overdue_told_for=due)
     return told
