@@ -6,6 +6,8 @@ from django.urls import reverse
 from dcrc.care.choices import CallOutcome, InboundKind, SmsDirection, SmsStatus, TaskKind, TaskState
 from dcrc.care.history import customer_contact_history
 from dcrc.care.models import SmsMessage
+from dcrc.complaints.choices import Category, Channel, Department
+from dcrc.complaints.services import complaint_register
 from tests.care.kpi_data import at, attempt, hotline_call, make_task
 from tests.factories import make_customer
 
@@ -30,6 +32,20 @@ def call(customer, received_at, **fields):
     result.customer = customer
     result.save(update_fields=["customer"])
     return result
+
+
+def complaint(customer, registered_at, by=None):
+    return complaint_register(
+        dealer=customer.dealer,
+        by=by,
+        channel=Channel.HOTLINE,
+        category=Category.WAITING_TIME,
+        department=Department.SERVICE,
+        subject="等待时间过长",
+        description="客户反映保养等了三个小时。",
+        customer=customer,
+        at=registered_at,
+    )
 
 
 @pytest.fixture
@@ -104,8 +120,9 @@ def test_it_reads_a_page_in_a_fixed_number_of_queries(
         attempt(task, agent_a, at(4, day, 11), CallOutcome.NO_ANSWER)
         sms(customer_a, at(4, day, 12))
         call(customer_a, at(4, day, 13))
-    # The page itself, then its tasks, their attempts, SMS and calls.
-    with django_assert_num_queries(5):
+        complaint(customer_a, at(4, day, 14))
+    # The page itself, then its tasks, their attempts, SMS, calls and complaints.
+    with django_assert_num_queries(6):
         page = customer_contact_history(customer=customer_a, page=2)
         for entry in page.entries:
             if entry.type == "task":
@@ -113,9 +130,21 @@ def test_it_reads_a_page_in_a_fixed_number_of_queries(
     assert len(page.entries) == 10 and page.has_next
 
 
+def test_it_shows_the_customers_complaints_in_the_timeline(customer_a, history, cr_manager_a):
+    registered = complaint(customer_a, at(3, 6), by=cr_manager_a)
+
+    page = customer_contact_history(customer=customer_a)
+
+    assert (page.entries[0].type, page.entries[0].item) == ("complaint", registered)
+    assert len(page.entries) == 6
+
+
 def test_it_shows_the_history_on_the_customer_360(client, agent_a, customer_a, history):
+    registered = complaint(customer_a, at(3, 6))
     client.force_login(agent_a)
     page = client.get(reverse("customers:detail", args=[customer_a.pk])).content.decode()
+    assert f'data-testid="history-complaint-{registered.pk}"' in page
+    assert registered.number in page
     assert 'id="contact-history"' in page
     assert f'data-testid="history-task-{history["callback"].pk}"' in page
     assert f'data-testid="history-call-{history["voicemail"].pk}"' in page

@@ -1,14 +1,17 @@
-"""A customer's contact history for the 360 page: tasks with their dials, SMS, hotline calls.
+"""A customer's contact history for the 360 page: tasks with their dials, SMS, hotline calls
+and complaints.
 
 One timeline, newest first, read a page at a time in a fixed number of queries whatever its
-length: one UNION query picks the page's rows of the three tables by time, then each table's
-rows of the page are read by id (tasks with their attempts and agents).
+length: one UNION query picks the page's rows of the four tables by time, then each table's
+rows of the page are read by id (tasks with their attempts and agents); a table with no row on
+the page costs no query.
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import CharField, F, Prefetch, Value
 from django.db.models.functions import Coalesce
@@ -17,15 +20,18 @@ from dcrc.customers.models import Customer
 
 from .models import CallAttempt, ContactTask, InboundCall, SmsMessage
 
+if TYPE_CHECKING:
+    from dcrc.complaints.models import Complaint
+
 PAGE_SIZE = 10
-TASK, SMS, CALL = "task", "sms", "call"
+TASK, SMS, CALL, COMPLAINT = "task", "sms", "call", "complaint"
 
 
 @dataclass
 class HistoryEntry:
-    type: str  # TASK, SMS or CALL
+    type: str  # TASK, SMS, CALL or COMPLAINT
     at: datetime.datetime
-    item: ContactTask | SmsMessage | InboundCall
+    item: ContactTask | SmsMessage | InboundCall | Complaint
 
 
 @dataclass
@@ -46,6 +52,8 @@ def customer_contact_history(
 
     A task stands at the time it closed, or was created while it is open.
     """
+    from dcrc.complaints.models import Complaint
+
     page = max(1, page)
     scope = {"dealer_id": customer.dealer_id, "customer_id": customer.pk}
 
@@ -61,6 +69,7 @@ def customer_contact_history(
         .union(
             rows(SmsMessage.objects.order_by(), SMS, F("created_at")),
             rows(InboundCall.objects.order_by(), CALL, F("received_at")),
+            rows(Complaint.objects.order_by(), COMPLAINT, F("registered_at")),
             all=True,
         )
         .order_by("-entry_at", "-pk")
@@ -69,7 +78,7 @@ def customer_contact_history(
     picked = list(timeline[start : start + page_size + 1])
     has_next = len(picked) > page_size
     picked = picked[:page_size]
-    ids = {TASK: [], SMS: [], CALL: []}
+    ids = {TASK: [], SMS: [], CALL: [], COMPLAINT: []}
     for type_, pk, _at in picked:
         ids[type_].append(pk)
     items = {
@@ -82,6 +91,7 @@ def customer_contact_history(
         .in_bulk(ids[TASK]),
         SMS: SmsMessage.objects.select_related("created_by").in_bulk(ids[SMS]),
         CALL: InboundCall.objects.select_related("handler", "vehicle").in_bulk(ids[CALL]),
+        COMPLAINT: Complaint.objects.select_related("owner", "vehicle").in_bulk(ids[COMPLAINT]),
     }
     entries = [
         HistoryEntry(type=type_, at=at, item=items[type_][pk])
