@@ -62,7 +62,9 @@ class ComplaintDetailsForm(forms.Form):
 class IntakeForm(ComplaintDetailsForm):
     """The one-minute intake: the customer by number or plate first, then what happened."""
 
-    dealer = forms.ModelChoiceField(label=_("Dealer"), queryset=Dealer.objects.none())
+    dealer = forms.ModelChoiceField(
+        label=_("Dealer"), queryset=Dealer.objects.none(), empty_label="—"
+    )
     lookup = forms.CharField(label=_("Phone or plate"), max_length=50, required=False)
     # Chosen among the lookup's matches (radio buttons of the lookup partial).
     customer = forms.ModelChoiceField(
@@ -76,7 +78,12 @@ class IntakeForm(ComplaintDetailsForm):
     channel = forms.ChoiceField(
         label=_("Channel"), choices=choices.Channel.choices, initial=choices.Channel.HOTLINE
     )
-    owner = forms.ModelChoiceField(label=_("Handler"), queryset=User.objects.none(), required=False)
+    owner = forms.ModelChoiceField(
+        label=_("Handler"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("— assign later —"),
+    )
     inbound_call = forms.ModelChoiceField(
         queryset=InboundCall.objects.none(), required=False, widget=forms.HiddenInput
     )
@@ -203,7 +210,10 @@ class MoveForm(forms.Form):
     root_cause = forms.CharField(label=_("Root cause"), widget=TEXTAREA, required=False)
     prevention = forms.CharField(label=_("Prevention"), widget=TEXTAREA, required=False)
     owner = forms.ModelChoiceField(
-        label=_("Manufacturer owner"), queryset=User.objects.none(), required=False
+        label=_("Manufacturer owner"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("— all of the dealer's manufacturer staff —"),
     )
 
     def __init__(self, *args, manufacturer_staff: list[User], **kwargs):
@@ -222,7 +232,9 @@ class MoveForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    owner = forms.ModelChoiceField(label=_("Handler"), queryset=User.objects.none())
+    owner = forms.ModelChoiceField(
+        label=_("Handler"), queryset=User.objects.none(), empty_label="—"
+    )
     note = forms.CharField(label=_("Remark"), max_length=500, required=False)
 
     def __init__(self, *args, handlers, **kwargs):
