@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,6 +18,7 @@ from dcrc.core.tenancy import scoped_dealer_ids
 from dcrc.customers import normalize
 
 from . import selectors, services
+from .choices import Satisfaction, TaskKind
 from .forms import AssignForm, AttemptForm, CloseForm, RebalanceForm, TaskFilterForm
 from .models import ContactTask
 
@@ -113,8 +115,28 @@ def task_detail(request, pk):
         "can_reveal_phone": request.user.has_perm("customers.reveal_phone"),
         "can_manage": request.user.has_perm("care.manage_tasks"),
         "today": timezone.localdate(now),
+        "complaint_url": _complaint_url(task),
+        "can_raise_complaint": _can_raise_complaint(request, task),
     }
     return render(request, "care/workbench/task.html", context)
+
+
+def _complaint_url(task: ContactTask) -> str:
+    """A complaint's follow-up call links back to its complaint (the task's source key)."""
+    parts = task.source_key.split(":")
+    if task.kind != TaskKind.COMPLAINT_FOLLOW_UP or len(parts) < 2 or not parts[1].isdigit():
+        return ""
+    return reverse("complaints:detail", args=[int(parts[1])])
+
+
+def _can_raise_complaint(request, task: ContactTask) -> bool:
+    """A follow-up, or a finished call that heard an unhappy customer, may become a complaint."""
+    if not request.user.has_perm("complaints.register"):
+        return False
+    if task.kind == TaskKind.FOLLOW_UP:
+        return True
+    unhappy = task.satisfaction in Satisfaction.unhappy() or bool(task.problems)
+    return not task.is_open and unhappy and task.kind != TaskKind.COMPLAINT_FOLLOW_UP
 
 
 @require_POST

@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "complaints"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("new/", views.complaint_new, name="new"),
+    path("lookup/", views.complaint_lookup, name="lookup"),
+    path("<int:pk>/", views.complaint_detail, name="detail"),
+    path("<int:pk>/move/", views.complaint_move, name="move"),
+    path("<int:pk>/assign/", views.complaint_assign, name="assign"),
+    path("<int:pk>/note/", views.complaint_note, name="note"),
+    path("<int:pk>/edit/", views.complaint_edit, name="edit"),
+]
