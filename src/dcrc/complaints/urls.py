@@ -1,5 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
 app_name = "complaints"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("improvement/", include("dcrc.complaints.urls_improvement")),
+]
