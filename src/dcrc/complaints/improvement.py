@@ -459,6 +459,8 @@ def improvement_action_verify(
         raise ValidationError(_("Only the DCRC may verify actions."))
     if action.status != ActionStatus.DONE:
         raise ValidationError({"status": _("Only a done action can be verified.")})
+    if action.owner_id == by.pk:
+        raise ValidationError(_("The owner cannot verify their own action."))
     if not effective and not note.strip():
         raise ValidationError({"note": _("Say why the action is not effective.")})
     action.status = ActionStatus.VERIFIED if effective else ActionStatus.REJECTED

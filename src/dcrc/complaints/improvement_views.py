@@ -372,7 +372,8 @@ def _action_page(request, action, *, forms=None, status=200):
         "may_done": may_work
         and action.status in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.REJECTED),
         "may_verify": user.has_perm("complaints.run_improvement")
-        and action.status == ActionStatus.DONE,
+        and action.status == ActionStatus.DONE
+        and action.owner_id != user.pk,
         "start_form": ActionStartForm(),
         "done_form": ActionDoneForm(),
         "verify_form": ActionVerifyForm(initial={"effective": "1"}),
