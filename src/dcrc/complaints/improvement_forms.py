@@ -138,8 +138,8 @@ class ActionForm(forms.Form):
     )
     weak_point = forms.CharField(label=_("Weak point"), max_length=200)
     action = forms.CharField(label=_("Corrective action"), widget=forms.Textarea(attrs={"rows": 3}))
-    owner = _staff_field(_("Owner"))
-    due_date = forms.DateField(label=_("Due"), widget=DATE_INPUT)
+    owner = _staff_field(_("Responsible"))
+    due_date = forms.DateField(label=_("Complete by"), widget=DATE_INPUT)
     meeting = forms.ModelChoiceField(
         queryset=WeeklyMeeting.objects.none(), required=False, widget=forms.HiddenInput
     )
@@ -168,7 +168,7 @@ class ActionDoneForm(forms.Form):
 
 class ActionVerifyForm(forms.Form):
     effective = forms.TypedChoiceField(
-        label=_("Result"),
+        label=_("Verification result"),
         choices=[("1", _("Effective: verified")), ("0", _("Not effective: reopen"))],
         coerce=lambda value: value == "1",
         widget=forms.RadioSelect,

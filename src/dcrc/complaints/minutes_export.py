@@ -83,8 +83,8 @@ def _headings() -> dict[str, list[str]]:
         "actions": [
             _("Weak point"),
             _("Corrective action"),
-            _("Owner"),
-            _("Due"),
+            _("Responsible"),
+            _("Complete by"),
             _("Status"),
             _("Verification"),
         ],
