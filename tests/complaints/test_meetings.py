@@ -180,3 +180,26 @@ def test_it_hides_other_dealers_meetings(client, meeting, dealer_b):
         client.get(reverse("complaints:meeting_export", args=[meeting.pk, "pdf"])).status_code
         == 404
     )
+
+
+def test_it_loads_the_demo_meetings_and_surveys_once(
+    care_a, cr_manager_a, service_manager_a, general_manager_a
+):
+    from dcrc.complaints.demo_improvement import demo_improvement_load
+    from dcrc.complaints.models import ImprovementAction, SatisfactionSurvey
+    from dcrc.core.choices import Role
+
+    advisor = UserFactory(username="advisor", role=Role.SERVICE_ADVISOR, dealers=[care_a])
+    users = {
+        "crm": cr_manager_a,
+        "svcmgr": service_manager_a,
+        "gm": general_manager_a,
+        "advisor": advisor,
+    }
+
+    for _run in range(2):
+        demo_improvement_load(dealers=[care_a], users_by_username=users, today=TODAY)
+
+    assert SatisfactionSurvey.objects.count() == 6  # three months of CSI and SSI
+    assert WeeklyMeeting.objects.filter(state=MeetingState.HELD).count() == 2
+    assert ImprovementAction.objects.count() == 5

@@ -11,7 +11,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -100,7 +100,7 @@ def meeting_list(request):
     )
     if request.method == "POST":
         if not request.user.has_perm("complaints.run_improvement"):
-            raise Http404
+            raise PermissionDenied
         dealer, redirection = _dealer_or_redirect(request, "complaints:meetings")
         if redirection:
             return redirection
@@ -171,7 +171,7 @@ def meeting_detail(request, pk):
     meeting = _meeting_for(request, pk)
     if request.method == "POST":
         if not request.user.has_perm("complaints.run_improvement"):
-            raise Http404
+            raise PermissionDenied
         form = MeetingForm(request.POST, meeting=meeting)
         if form.is_valid():
             try:
