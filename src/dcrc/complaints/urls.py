@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -12,4 +12,5 @@ urlpatterns: list = [
     path("<int:pk>/assign/", views.complaint_assign, name="assign"),
     path("<int:pk>/note/", views.complaint_note, name="note"),
     path("<int:pk>/edit/", views.complaint_edit, name="edit"),
+    path("improvement/", include("dcrc.complaints.urls_improvement")),
 ]

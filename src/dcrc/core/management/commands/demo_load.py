@@ -24,6 +24,7 @@ from dcrc.care.choices import (
 from dcrc.care.defaults import care_defaults_ensure
 from dcrc.care.models import ContactTask, InboundCall, PlanRun
 from dcrc.care.planner import plan_daily
+from dcrc.complaints.demo_improvement import demo_improvement_load
 from dcrc.core.choices import Role
 from dcrc.core.models import Dealer, DealerGroup, Manufacturer, User
 from dcrc.customers import services
@@ -138,6 +139,11 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"Planned {sum(run.created.values())} contact tasks for {dealer}."
                 )
+        demo_improvement_load(
+            dealers=dealers,
+            users_by_username={u.username: u for u in User.objects.all()},
+            today=timezone.localdate(),
+        )  # noqa: E501
         self._print_logins()
 
     def _users(self, dealers, maker, group):
