@@ -155,11 +155,26 @@ def test_it_keeps_filters_across_pages_and_caps_the_count(
     monkeypatch.setattr(board, "PAGE_SIZE", 2)
     monkeypatch.setattr(board, "COUNT_CAP", 3)
     client.force_login(cr_manager_a)
-    response = client.get(URL, {"q": "陈静", "page": "2"})
+    response = client.get(URL, {"category": "repair_quality", "page": "2"})
     page = response.context["page"]
-    assert page.number == 2 and page.paginator.capped
+    assert page.number == 2 and page.capped and not page.has_next
     html = response.content.decode()
-    assert "q=%E9%99%88%E9%9D%99&amp;page=1" in html or "q=%E9%99%88%E9%9D%99&page=1" in html
+    assert "category=repair_quality&amp;page=1" in html
+    assert "of more than 3" in html
+
+
+def test_it_does_not_count_a_text_search(client, cr_manager_a, care_a, monkeypatch):
+    customer = make_customer(care_a, name="陈静")
+    for day in range(3):
+        register(care_a, cr_manager_a, customer=customer, subject=f"第{day}次投诉")
+    monkeypatch.setattr(board, "PAGE_SIZE", 2)
+    client.force_login(cr_manager_a)
+    first = client.get(URL, {"q": "陈静"}).context["page"]
+    assert first.count is None and first.has_next and len(first) == 2
+    second = client.get(URL, {"q": "陈静", "page": "2"}).context["page"]
+    assert len(second) == 1 and not second.has_next
+    # A page past the end shows the first one.
+    assert client.get(URL, {"q": "陈静", "page": "9"}).context["page"].number == 1
 
 
 def test_it_renders_the_rows_alone_for_htmx(client, cr_manager_a, complaint_a):
@@ -196,7 +211,7 @@ def test_it_makes_the_same_queries_for_3_or_30_complaints(
     client.force_login(cr_manager_a)
     add(3)
     client.get(URL)  # warm caches (content types, permissions)
-    # session, user, dealers, count, page rows
+    # session, user, dealers, page rows, count
     with django_assert_num_queries(5):
         client.get(URL, {"state": "open"})
     add(27)

@@ -1,8 +1,8 @@
 """Reads of the complaint list and the manager dashboard: a few SQL queries whatever the size.
 
 Tenancy goes through Complaint.objects.visible_to() (manufacturer staff see only escalations).
-The list counts at most COUNT_CAP matching rows: past that, "more than 10 000" tells the same
-and the database stops counting early.
+The list counts at most COUNT_CAP matching rows: past that, "more than 1 000" tells the same
+and the database stops counting early; a text search does not count at all.
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.paginator import Page, Paginator
+from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.db.models.functions import Least
 from django.utils import timezone
-from django.utils.functional import cached_property
 
 from dcrc.core.models import Dealer, User
 from dcrc.core.tenancy import scoped_dealer_ids
@@ -28,9 +27,11 @@ from .choices import Escalation, State
 from .models import Complaint
 
 PAGE_SIZE = 25
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 OPEN = "open"
 SORTS = ("newest", "due")
+# Vehicles a plate search may match (a plate sits on one car; a tail on a few).
+MATCHES = 200
 # A complaint number as the intake service writes it: TS + year + sequence.
 _NUMBER_RE = re.compile(r"^TS\d{1,10}$", re.IGNORECASE)
 _PLATE_RE = re.compile(r"^(?=.*\d)(?=.*[A-Z])[A-Z0-9]{3,7}$")
@@ -95,7 +96,8 @@ class ComplaintFilter:
 
 
 def _text_match(rows: QuerySet, query: str, dealer_ids: list[int]) -> QuerySet:
-    """A complaint number, a phone, a plate, or words of the subject or the customer's name."""
+    """A complaint number, a phone, a plate, or words of the subject or the contact's name
+    (the customer's name as registered)."""
     cleaned = query.strip()
     if _NUMBER_RE.match(cleaned):
         number = cleaned.upper()
@@ -104,16 +106,19 @@ def _text_match(rows: QuerySet, query: str, dealer_ids: list[int]) -> QuerySet:
     digits = normalize.phone_digits_query(cleaned)
     if len(digits) >= 7 and len(digits) == len(re.sub(r"[\s+\-()]", "", cleaned)):
         customers = Customer.objects.filter(dealer_id__in=dealer_ids, mobile=digits)
-        return rows.filter(Q(contact_phone__contains=digits) | Q(customer__in=customers))
+        typed = {digits, cleaned, normalize.format_phone(digits)}
+        return rows.filter(Q(contact_phone__in=typed) | Q(customer__in=customers.values("pk")))
     plate = normalize.plate_query(cleaned)
     if _PLATE_RE.match(plate):
-        vehicles = Vehicle.objects.filter(dealer_id__in=dealer_ids, plate__endswith=plate)
-        return rows.filter(vehicle__in=vehicles)
-    return rows.filter(
-        Q(subject__icontains=cleaned)
-        | Q(contact_name__icontains=cleaned)
-        | Q(customer__name__icontains=cleaned)
-    )
+        vehicles = Vehicle.objects.filter(dealer_id__in=dealer_ids)
+        try:  # the whole plate, province included: the (dealer, plate) index
+            vehicles = vehicles.filter(plate=normalize.normalize_plate(cleaned))
+        except ValidationError:
+            vehicles = vehicles.filter(plate__endswith=plate)
+        # A short literal list: the database reads it through the complaints' vehicle index.
+        ids = list(vehicles.values_list("pk", flat=True)[:MATCHES])
+        return rows.filter(vehicle_id__in=ids)
+    return rows.filter(Q(subject__icontains=cleaned) | Q(contact_name__icontains=cleaned))
 
 
 def _local_midnight(day: datetime.date) -> datetime.datetime:
@@ -133,6 +138,10 @@ def complaint_list(
     dealer_ids = scoped_dealer_ids(user, dealer)
     if filters.state == OPEN:
         rows = rows.open()
+    elif filters.state == State.CLOSED:
+        # "Not open" rather than "= closed": most complaints are closed, and a condition that
+        # no index answers lets the database walk the registration-time index in order.
+        rows = rows.exclude(state__in=choices.OPEN_STATES)
     elif filters.state:
         rows = rows.filter(state=filters.state)
     for name in ("category", "severity", "channel", "department"):
@@ -153,26 +162,99 @@ def complaint_list(
         rows = rows.filter(registered_at__lt=_local_midnight(end))
     if filters.q:
         rows = _text_match(rows, filters.q, dealer_ids)
-    rows = rows.select_related("customer", "vehicle", "owner", "dealer")
-    if filters.sort == "due":
-        return rows.order_by("resolution_due", "id")
-    return rows.order_by("-registered_at", "-id")
+    # Ties broken by id ascending: the (dealer, -registered_at) index holds that order itself.
+    return rows.order_by(*SORT_ORDER[filters.sort])
 
 
-class CappedPaginator(Paginator):
-    """A paginator that counts at most COUNT_CAP + 1 rows (one bounded query)."""
+SORT_ORDER = {"newest": ("-registered_at", "id"), "due": ("resolution_due", "id")}
 
-    @cached_property
-    def count(self) -> int:
-        return self.object_list.order_by()[: COUNT_CAP + 1].count()
+
+@dataclass
+class ComplaintPage:
+    """One page of the list. `count` is exact up to COUNT_CAP, None when not counted."""
+
+    rows: list[Complaint]
+    number: int
+    per_page: int
+    has_next: bool
+    count: int | None
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def end_index(self) -> int:
+        return (self.number - 1) * self.per_page + len(self.rows)
 
     @property
     def capped(self) -> bool:
-        return self.count > COUNT_CAP
+        return self.count is not None and self.count > COUNT_CAP
+
+    @property
+    def num_pages(self) -> int | None:
+        if self.count is None or self.capped:
+            return None
+        return max(1, -(-self.count // self.per_page))
 
 
-def complaint_page(rows: QuerySet[Complaint], number: Any) -> Page:
-    return CappedPaginator(rows, PAGE_SIZE).get_page(number)
+def _page_number(value: Any) -> int:
+    try:
+        return max(1, min(int(value), 100_000))
+    except (TypeError, ValueError):
+        return 1
+
+
+def complaint_page(rows: QuerySet[Complaint], number: Any, *, counted: bool = True):
+    """A page of the list in one query, plus a count bounded by COUNT_CAP when `counted`.
+
+    The page's ids come from a subquery on the bare table (an OFFSET skips narrow rows, not
+    joined ones); the outer query adds the customer, vehicle, handler and dealer of those 25.
+    One row more than a page tells whether a next page exists, so that a search need not count.
+    A page past the end falls back to the first.
+    """
+    number = _page_number(number)
+    order = rows.query.order_by
+    for attempt in (number, 1):
+        bottom = (attempt - 1) * PAGE_SIZE
+        ids = rows.values("pk")[bottom : bottom + PAGE_SIZE + 1]
+        found = list(
+            Complaint.objects.filter(pk__in=ids)
+            .select_related("customer", "vehicle", "owner", "dealer")
+            .order_by(*order)
+        )
+        if found or attempt == 1:
+            break
+    count = rows.order_by()[: COUNT_CAP + 1].count() if counted else None
+    return ComplaintPage(
+        rows=found[:PAGE_SIZE],
+        number=attempt,
+        per_page=PAGE_SIZE,
+        has_next=len(found) > PAGE_SIZE,
+        count=count,
+    )
 
 
 # --- dashboard ------------------------------------------------------------------------------
@@ -193,6 +275,18 @@ def _overdue_q(now: datetime.datetime) -> Q:
     return late_response | late_resolution
 
 
+def _detailed(rows: QuerySet, order: tuple[str, ...], limit: int, **aliases) -> list[Complaint]:
+    """The first `limit` rows in `order`, chosen on the bare table, then read with their
+    customer, vehicle, handler and dealer: the joins touch `limit` rows, not every match."""
+    ids = rows.order_by(*order).values("pk")[:limit]
+    return list(
+        Complaint.objects.filter(pk__in=ids)
+        .alias(**aliases)
+        .select_related("customer", "vehicle", "owner", "dealer")
+        .order_by(*order)
+    )
+
+
 def month_start(now: datetime.datetime) -> datetime.datetime:
     return _local_midnight(timezone.localdate(now).replace(day=1))
 
@@ -204,7 +298,8 @@ def complaint_dashboard(
     now: datetime.datetime | None = None,
     limit: int = 20,
 ) -> Dashboard:
-    """The manager's board: six figures, counts by state and three short lists (6 queries)."""
+    """The manager's board: six figures, counts by state and three short lists (6 queries):
+    the 20 most overdue, the 10 latest important or escalated, the user's 10 most urgent."""
     now = now or timezone.now()
     visible = Complaint.objects.visible_to(user, dealer)
     open_rows = visible.open()
@@ -225,26 +320,22 @@ def complaint_dashboard(
     ).count()
     counts = dict(visible.order_by().values_list("state").annotate(count=Count("id")))
     by_state = [(value, label, counts.get(value, 0)) for value, label in State.choices]
-    listed = open_rows.select_related("customer", "vehicle", "owner", "dealer")
-    overdue = list(
-        listed.filter(_overdue_q(now))
-        .annotate(
-            late_since=Case(
-                When(
-                    first_response_at__isnull=True,
-                    then=Least("first_response_due", "resolution_due"),
-                ),
-                default=F("resolution_due"),
-            )
-        )
-        .order_by("late_since", "id")[:limit]
+    late_since = Case(
+        When(first_response_at__isnull=True, then=Least("first_response_due", "resolution_due")),
+        default=F("resolution_due"),
     )
-    important = list(
-        listed.filter(Q(is_important=True) | ~Q(escalation=Escalation.NONE)).order_by(
-            "-registered_at", "-id"
-        )[:limit]
+    overdue = _detailed(
+        open_rows.filter(_overdue_q(now)).alias(late_since=late_since),
+        ("late_since", "id"),
+        limit,
+        late_since=late_since,
     )
-    mine = list(listed.filter(owner=user).order_by("resolution_due", "id")[:limit])
+    important = _detailed(
+        open_rows.filter(Q(is_important=True) | ~Q(escalation=Escalation.NONE)),
+        ("-registered_at", "id"),
+        limit // 2,
+    )
+    mine = _detailed(open_rows.filter(owner=user), ("resolution_due", "id"), limit // 2)
     return Dashboard(
         figures=figures, by_state=by_state, overdue=overdue, important=important, mine=mine
     )

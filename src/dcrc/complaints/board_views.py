@@ -16,7 +16,8 @@ def complaint_list(request):
     filters = board.ComplaintFilter.from_params(request.GET)
     now = timezone.now()
     rows = board.complaint_list(user=request.user, dealer=request.dealer, filters=filters, now=now)
-    page = board.complaint_page(rows, request.GET.get("page"))
+    # A text search is not counted: it would read every row a second time.
+    page = board.complaint_page(rows, request.GET.get("page"), counted=not filters.q)
     context = {
         "page": page,
         "filters": filters,
@@ -29,7 +30,9 @@ def complaint_list(request):
         "departments": choices.Department.choices,
         # The filters carried over by the pagination links.
         "extra_params": "".join(
-            urlencode({name: value}) + "&" for name, value in filters.active.items()
+            urlencode({name: value}) + "&"
+            for name, value in filters.active.items()
+            if name != "page"
         ),
     }
     template = "complaints/partials/list_rows.html" if request.htmx else "complaints/list.html"
