@@ -33,7 +33,8 @@ SORTS = ("newest", "due")
 # Vehicles a plate search may match (a plate sits on one car; a tail on a few).
 MATCHES = 200
 # A complaint number as the intake service writes it: TS + year + sequence.
-_NUMBER_RE = re.compile(r"^TS\d{1,10}$", re.IGNORECASE)
+_NUMBER_RE = re.compile(r"^TS\d{1,12}$", re.IGNORECASE)
+FULL_NUMBER = len("TS2026000001")
 _PLATE_RE = re.compile(r"^(?=.*\d)(?=.*[A-Z])[A-Z0-9]{3,7}$")
 
 
@@ -101,8 +102,9 @@ def _text_match(rows: QuerySet, query: str, dealer_ids: list[int]) -> QuerySet:
     cleaned = query.strip()
     if _NUMBER_RE.match(cleaned):
         number = cleaned.upper()
-        # A range on the (dealer, number) index: the number typed so far.
-        return rows.filter(number__gte=number, number__lt=number + "~")
+        if len(number) >= FULL_NUMBER:  # the (dealer, number) unique index
+            return rows.filter(number=number)
+        return rows.filter(number__startswith=number)
     digits = normalize.phone_digits_query(cleaned)
     if len(digits) >= 7 and len(digits) == len(re.sub(r"[\s+\-()]", "", cleaned)):
         customers = Customer.objects.filter(dealer_id__in=dealer_ids, mobile=digits)
