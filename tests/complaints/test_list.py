@@ -108,6 +108,7 @@ def test_it_refuses_people_without_complaint_access(client, technician_a):
         ({"q": "2222"}, {"recent"}),
         ({"from": "2026-11-16", "to": "2026-11-16"}, {"complaint_a"}),
         ({"state": "bogus", "from": "not a date", "sort": "x"}, {"complaint_a", "recent"}),
+        ({"from": "0001-01-01", "to": "9999-12-31", "page": "-3"}, {"complaint_a", "recent"}),
     ],
 )
 def test_it_filters(client, cr_manager_a, complaint_a, recent, params, expected):

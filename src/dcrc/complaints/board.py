@@ -66,9 +66,11 @@ class ComplaintFilter:
 
         def day(name: str) -> datetime.date | None:
             try:
-                return datetime.date.fromisoformat(params.get(name, ""))
+                value = datetime.date.fromisoformat(params.get(name, ""))
             except ValueError:
                 return None
+            # Year 1 or 9999 would overflow once shifted to UTC.
+            return value if 1990 <= value.year <= 2100 else None
 
         result = cls(
             state=choice("state", [OPEN, *State.values]),
