@@ -119,7 +119,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["search", "customer360", "workbench", "kpi", "plan", "import"],
+        choices=[
+            "search",
+            "customer360",
+            "workbench",
+            "kpi",
+            "plan",
+            "complaint_list",
+            "complaint_dashboard",
+            "import",
+        ],
         action="append",
         help="run only these scenarios (repeatable); default all",
     )
@@ -142,7 +151,19 @@ def main(argv: list[str] | None = None) -> int:
             log(f"bench: generating {args.n:,} customers on {db} …")
             archive = generate.generate(args.n)
             figures.emit({"metric": "generate_s", "value": round(archive.seconds, 1), "unit": "s"})
-        only = set(args.only or ["search", "customer360", "workbench", "kpi", "plan", "import"])
+        only = set(
+            args.only
+            or [
+                "search",
+                "customer360",
+                "workbench",
+                "kpi",
+                "plan",
+                "complaint_list",
+                "complaint_dashboard",
+                "import",
+            ]
+        )
         if "search" in only:
             for figure in bench_search.search(archive, queries=args.queries):
                 figures.emit(figure)
@@ -160,6 +181,16 @@ def main(argv: list[str] | None = None) -> int:
 
             for figure in bench_plan.run(archive):
                 figures.emit(figure)
+        if "complaint_list" in only or "complaint_dashboard" in only:
+            from . import bench_complaints
+
+            # The list's requests are 50 whatever --queries says: a page costs more than a search.
+            if "complaint_list" in only:
+                for figure in bench_complaints.complaint_list(archive, n=args.n):
+                    figures.emit(figure)
+            if "complaint_dashboard" in only:
+                for figure in bench_complaints.complaint_dashboard(archive, n=args.n):
+                    figures.emit(figure)
         # Last: the import benchmark empties and refills its own tables.
         if "import" in only:
             _import_benchmark(args.n, db, figures)

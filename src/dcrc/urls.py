@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from dcrc.api.urls import api
+from dcrc.core import notification_views
 from dcrc.core import views as core_views
 
 urlpatterns = [
@@ -18,6 +19,14 @@ urlpatterns = [
     path("dealer/", core_views.switch_dealer, name="switch_dealer"),
     path("audit/", core_views.audit_log, name="audit_log"),
     path("tokens/", core_views.api_tokens, name="api_tokens"),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
+    path("notifications/bell/", notification_views.notification_bell, name="notifications_bell"),
+    path(
+        "notifications/<int:pk>/",
+        notification_views.notification_open,
+        name="notification_open",
+    ),
     path("customers/", include("dcrc.customers.urls")),
     path("care/", include("dcrc.care.urls")),
     path("complaints/", include("dcrc.complaints.urls")),

@@ -1,10 +1,13 @@
 from django.urls import include, path
 
-from . import views
+from . import board_views, settings_views, views
 
 app_name = "complaints"
 
 urlpatterns: list = [
+    path("", board_views.complaint_list, name="list"),
+    path("dashboard/", board_views.complaint_dashboard, name="dashboard"),
+    path("settings/", settings_views.settings_edit, name="settings"),
     path("new/", views.complaint_new, name="new"),
     path("lookup/", views.complaint_lookup, name="lookup"),
     path("<int:pk>/", views.complaint_detail, name="detail"),

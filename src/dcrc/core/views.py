@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from dcrc.complaints import board as complaint_board
 from dcrc.customers import selectors as customer_selectors
 
 from . import services
@@ -15,11 +16,14 @@ from .models import PersonalDataAccess
 
 @login_required
 def home(request):
-    return render(
-        request,
-        "core/home.html",
-        {"figures": customer_selectors.archive_figures(user=request.user, dealer=request.dealer)},
-    )
+    context = {
+        "figures": customer_selectors.archive_figures(user=request.user, dealer=request.dealer)
+    }
+    if request.user.has_perm("complaints.view"):
+        context["complaints_overdue"] = complaint_board.overdue_count(
+            user=request.user, dealer=request.dealer
+        )
+    return render(request, "core/home.html", context)
 
 
 def _back(request):
