@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from dcrc.api.schemas import BIGINT_MAX
+from dcrc.complaints.services import complaint_register
 from dcrc.core.models import ApiToken
 from dcrc.core.services import api_token_create
 from dcrc.wsgi import application
@@ -23,6 +24,9 @@ def test_it_serves_the_openapi_schema(client, db):
         "/api/customers/{customer_id}",
         "/api/vehicles",
         "/api/search",
+        "/api/complaints",
+        "/api/complaints/{complaint_id}",
+        "/api/complaints/{complaint_id}/moves",
     } <= set(schema["paths"])
     assert schema["components"]["securitySchemes"]["TokenAuth"] == {
         "type": "http",
@@ -82,12 +86,23 @@ class PersonaToken:
 
 @pytest.fixture
 def fuzz_rows(agent_a, dealer_a, dealer_b):
-    """A DCRC agent (may edit, may unmask phones) with a few customers and vehicles."""
+    """A DCRC agent (may edit, may unmask phones, may register complaints) with a few
+    customers, vehicles and complaints."""
     rows = {}
     for name in ("张三", "李四", "王五"):
         customer = make_customer(dealer_a, name=name)
         rows["customer_id"] = customer.pk
         rows["vehicle_id"] = make_vehicle(customer).pk
+        rows["complaint_id"] = complaint_register(
+            dealer=dealer_a,
+            by=agent_a,
+            channel="hotline",
+            category="repair_quality",
+            department="workshop",
+            subject="保养后异响",
+            description="客户称保养后有异响。",
+            customer=customer,
+        ).pk
     make_vehicle(make_customer(dealer_b, name="赵六"))
     token, _ = api_token_create(user=agent_a, name="fuzz")
     ApiToken.objects.filter(pk=token.pk).update(digest=ApiToken.digest_of(FUZZ_KEY))
