@@ -66,9 +66,9 @@
     xAxis: { type: "category", data: data.dealers.map((d) => d.name) },
     yAxis: { type: "value", minInterval: 1 },
     series: [
-      { name: labels.total, type: "bar", data: data.dealers.map((d) => d.total), itemStyle: { color: blue } },
-      { name: labels.important, type: "bar", data: data.dealers.map((d) => d.important), itemStyle: { color: "#d63939" } },
-      { name: labels.overdue, type: "bar", data: data.dealers.map((d) => d.overdue), itemStyle: { color: "#f59f00" } },
+      { name: labels.total, type: "bar", barMaxWidth: 36, data: data.dealers.map((d) => d.total), itemStyle: { color: blue } },
+      { name: labels.important, type: "bar", barMaxWidth: 36, data: data.dealers.map((d) => d.important), itemStyle: { color: "#d63939" } },
+      { name: labels.overdue, type: "bar", barMaxWidth: 36, data: data.dealers.map((d) => d.overdue), itemStyle: { color: "#f59f00" } },
     ],
   });
   window.addEventListener("resize", () => charts.forEach((c) => c.resize()));

@@ -24,6 +24,7 @@ from dcrc.care.choices import (
 from dcrc.care.defaults import care_defaults_ensure
 from dcrc.care.models import ContactTask, InboundCall, PlanRun
 from dcrc.care.planner import plan_daily
+from dcrc.complaints.demo import demo_complaints_load
 from dcrc.core.choices import Role
 from dcrc.core.models import Dealer, DealerGroup, Manufacturer, User
 from dcrc.customers import services
@@ -85,6 +86,10 @@ def released(day, rng):
     return datetime.datetime.combine(day, moment, tzinfo=timezone.get_current_timezone())
 
 
+def _users():
+    return {user.username: user for user in User.objects.all()}
+
+
 class Command(BaseCommand):
     help = "Load the demo dealers, staff and a year of customer history (idempotent)."
 
@@ -129,6 +134,7 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"Planned {sum(run.created.values())} contact tasks for {dealer}."
                 )
+        demo_complaints_load(dealers=dealers, users_by_username=_users(), now=timezone.now())
         self._print_logins()
 
     def _users(self, dealers, maker, group):
