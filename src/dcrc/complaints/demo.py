@@ -230,12 +230,15 @@ class _Loader:
         that would lie in the future is left for the real users."""
         handler = complaint.owner or self.rng.choice(self.staff.handlers)
         answer = self.rng.choice([0.5, 1, 2, 3, 5, 20, 30]) * HOUR
+        acknowledged = start + answer
+        proposed = acknowledged + 20 * HOUR
+        resolved = proposed + DAY
         plan = [
-            (Action.ACKNOWLEDGE, start + answer, {}),
-            (Action.INVESTIGATE, start + answer + 3 * HOUR, {}),
-            (Action.PROPOSE, start + DAY, {"solution": case.solution}),
-            (Action.ACCEPT, start + DAY + 4 * HOUR, {}),
-            (Action.RESOLVE, start + 2 * DAY, {"resolution": case.solution + "，客户已确认"}),
+            (Action.ACKNOWLEDGE, acknowledged, {}),
+            (Action.INVESTIGATE, acknowledged + 3 * HOUR, {}),
+            (Action.PROPOSE, proposed, {"solution": case.solution}),
+            (Action.ACCEPT, proposed + 4 * HOUR, {}),
+            (Action.RESOLVE, resolved, {"resolution": case.solution + "，客户已确认"}),
         ]
         for action, at, fields in plan:
             complaint = self._move(complaint, action, handler, at, **fields)
@@ -243,7 +246,7 @@ class _Loader:
                 return
             if action == until:
                 return
-        call_at = start + 3 * DAY
+        call_at = resolved + DAY
         if call_at >= self.now:
             return
         complaint = self._follow_up(complaint, call_at, happy=not reopen)
