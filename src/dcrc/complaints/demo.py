@@ -417,10 +417,11 @@ class _Loader:
                 self._work(complaint, case, at, until=Action.ACKNOWLEDGE)
             return  # the newest: waiting for their first response
         if days_ago < 12:
-            stalled = rng.random() < 0.3  # left lying: overdue
-            steps = [Action.ACKNOWLEDGE, Action.INVESTIGATE, Action.PROPOSE, Action.RESOLVE]
-            steps += [Action.CONFIRM_FOLLOW_UP, Action.CLOSE]
-            until = Action.INVESTIGATE if stalled else rng.choice(steps)
+            # The last days' complaints are still being worked; the odd one left lying.
+            steps = [Action.ACKNOWLEDGE, Action.INVESTIGATE, Action.PROPOSE]
+            if days_ago > 4:
+                steps = [Action.RESOLVE, Action.CONFIRM_FOLLOW_UP, Action.CLOSE, Action.CLOSE]
+            until = Action.INVESTIGATE if rng.random() < 0.12 else rng.choice(steps)
             self._work(complaint, case, at, until=until)
             return
         reopen = rng.random() < 0.12
