@@ -13,8 +13,8 @@ Definitions (shown on the page as hints):
 - reopen rate: complaints reopened at least once / complaints that were resolved at least once;
 - overdue in period: past a first-response or resolution deadline, answered or resolved late or
   not yet; overdue now: every open complaint past a deadline, whenever registered;
-- repeat complainers: customers with two complaints or more in the period, and in the twelve
-  months up to its last day;
+- repeat complainers: customers with two complaints or more in the period; and the period's
+  complainants with two or more in the twelve months up to its last day;
 - action completion: improvement actions due in the period that are done or verified / all
   actions due in the period.
 """
@@ -27,11 +27,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
     Func,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -272,8 +274,7 @@ def complaint_figures(
         target.open, target.overdue_now = row["open"], row["overdue_now"]
     for row in _repeat_customers(complaints, period):
         target = counts(row["dealer_id"])
-        target.repeat_customers_year += 1
-        target.repeat_customers_period += row["in_period"] >= 2
+        target.repeat_customers_year, target.repeat_customers_period = row["year"], row["period"]
     for row in _actions(dealer_ids, period):
         target = counts(row["dealer_id"])
         target.actions_due, target.actions_done = row["due"], row["done"]
@@ -367,20 +368,25 @@ def _now_open(complaints: QuerySet, now) -> list[dict]:
 
 
 def _repeat_customers(complaints: QuerySet, period: Period) -> list[dict]:
-    """One row per customer with two complaints or more in the twelve months to the period's
-    end, with their number of complaints in the period."""
+    """By dealer: the period's complainants with another complaint in the period, and with
+    another one in the twelve months to the period's end.
+
+    Each complaint of the period looks for another one of its customer through the customer
+    index: no year of complaints is grouped.
+    """
     start, end = period.bounds
     year_start = end - datetime.timedelta(days=REPEAT_WINDOW_DAYS)
+    others = complaints.filter(customer_id=OuterRef("customer_id")).exclude(pk=OuterRef("pk"))
+    in_year = others.filter(registered_at__gte=year_start, registered_at__lt=end)
+    in_period = others.filter(registered_at__gte=start, registered_at__lt=end)
     return list(
-        complaints.filter(
-            customer__isnull=False, registered_at__gte=year_start, registered_at__lt=end
-        )
-        .values("dealer_id", "customer_id")
+        complaints.filter(customer__isnull=False, registered_at__gte=start, registered_at__lt=end)
+        .annotate(again_in_year=Exists(in_year), again_in_period=Exists(in_period))
+        .values("dealer_id")
         .annotate(
-            n=Count("pk"),
-            in_period=Count("pk", filter=Q(registered_at__gte=start)),
+            year=Count("customer_id", distinct=True, filter=Q(again_in_year=True)),
+            period=Count("customer_id", distinct=True, filter=Q(again_in_period=True)),
         )
-        .filter(n__gte=2)
         .order_by()
     )
 
