@@ -123,3 +123,51 @@ def test_it_answers_generated_requests_without_server_errors(
     # Schema-valid input may still be refused with 422 (a VIN's check digit, a landline in the
     # mobile field, an unknown dealer): the services know more than a schema can say.
     case.call_and_validate(excluded_checks=[positive_data_acceptance])
+
+
+# The complaints again, as a handler (a CR manager) who may move them: the moves then reach
+# the state machine and its refusals (409) instead of stopping at the permission (403).
+handler_schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application).include(
+    path_regex="^/api/complaints"
+)
+HANDLER_KEY = "dcrc_fuzzing-handler-key"
+
+
+@handler_schema.auth(refresh_interval=None)
+class HandlerToken:
+    def get(self, case, context):
+        return HANDLER_KEY
+
+    def set(self, case, data, context):
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+@pytest.fixture
+def handler_rows(cr_manager_a, dealer_a):
+    rows = {}
+    for name in ("张三", "李四"):
+        rows["complaint_id"] = complaint_register(
+            dealer=dealer_a,
+            by=cr_manager_a,
+            channel="hotline",
+            category="repair_quality",
+            department="workshop",
+            subject="保养后异响",
+            description="客户称保养后有异响。",
+            customer=make_customer(dealer_a, name=name),
+        ).pk
+    token, _ = api_token_create(user=cr_manager_a, name="fuzz")
+    ApiToken.objects.filter(pk=token.pk).update(digest=ApiToken.digest_of(HANDLER_KEY))
+    return rows
+
+
+@handler_schema.parametrize()
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+def test_it_answers_a_handler_s_generated_complaint_requests_without_server_errors(
+    case, handler_rows, same_connection_for_wsgi
+):
+    for name, value in (case.path_parameters or {}).items():
+        valid = isinstance(value, int) and 0 < value <= BIGINT_MAX
+        if name in handler_rows and valid and value % 2 == 0:
+            case.path_parameters[name] = handler_rows[name]
+    case.call_and_validate(excluded_checks=[positive_data_acceptance])
