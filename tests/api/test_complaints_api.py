@@ -195,3 +195,16 @@ def test_it_lists_in_a_constant_number_of_queries(
         register(care_a, cr_manager_a, customer=customer_a)
     with django_assert_num_queries(4):
         assert client.get("/complaints").json()["count"] == 7
+
+
+def test_it_escalates_to_a_person_of_the_manufacturer_only(
+    api, cr_manager_a, regional_manager, complaints_a
+):
+    client = api(cr_manager_a)
+    url = f"/complaints/{complaints_a[0].pk}/moves"
+    move = {"action": "escalate_regional", "note": "需区域协助"}
+    assert "owner" in field_errors(client.post(url, {**move, "owner": cr_manager_a.pk}))
+    response = client.post(url, {**move, "owner": regional_manager.pk})
+    assert response.status_code == 200, response.content
+    assert response.json()["escalation"] == "regional"
+    assert Complaint.objects.get(pk=complaints_a[0].pk).regional_owner == regional_manager

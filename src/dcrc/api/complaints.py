@@ -28,6 +28,7 @@ from dcrc.complaints.services import (
     complaint_actions,
     complaint_move,
     complaint_register,
+    manufacturer_staff,
 )
 from dcrc.core.choices import AccessAction
 from dcrc.core.models import Dealer, User
@@ -445,10 +446,11 @@ def complaint_move_create(
         if (value := getattr(payload, name)) is not None
     }
     if payload.owner is not None:
-        owner = User.objects.filter(pk=payload.owner, is_active=True).first()
-        if owner is None:
-            raise ValidationError({"owner": [_("Unknown person.")]})
-        fields["owner"] = owner
+        # Only the dealer's manufacturer staff can take an escalation: nobody else is looked up.
+        staff = {user.pk: user for user in manufacturer_staff(complaint.dealer)}
+        if payload.owner not in staff:
+            raise ValidationError({"owner": [_("Choose someone of the dealer's manufacturer.")]})
+        fields["owner"] = staff[payload.owner]
     try:
         complaint_move(
             complaint=complaint, action=payload.action, by=user, note=payload.note, **fields
