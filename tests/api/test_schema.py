@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from dcrc.api.schemas import BIGINT_MAX
+from dcrc.complaints.services import complaint_register
 from dcrc.core.models import ApiToken
 from dcrc.core.services import api_token_create
 from dcrc.wsgi import application
@@ -23,6 +24,9 @@ def test_it_serves_the_openapi_schema(client, db):
         "/api/customers/{customer_id}",
         "/api/vehicles",
         "/api/search",
+        "/api/complaints",
+        "/api/complaints/{complaint_id}",
+        "/api/complaints/{complaint_id}/moves",
     } <= set(schema["paths"])
     assert schema["components"]["securitySchemes"]["TokenAuth"] == {
         "type": "http",
@@ -82,12 +86,23 @@ class PersonaToken:
 
 @pytest.fixture
 def fuzz_rows(agent_a, dealer_a, dealer_b):
-    """A DCRC agent (may edit, may unmask phones) with a few customers and vehicles."""
+    """A DCRC agent (may edit, may unmask phones, may register complaints) with a few
+    customers, vehicles and complaints."""
     rows = {}
     for name in ("张三", "李四", "王五"):
         customer = make_customer(dealer_a, name=name)
         rows["customer_id"] = customer.pk
         rows["vehicle_id"] = make_vehicle(customer).pk
+        rows["complaint_id"] = complaint_register(
+            dealer=dealer_a,
+            by=agent_a,
+            channel="hotline",
+            category="repair_quality",
+            department="workshop",
+            subject="保养后异响",
+            description="客户称保养后有异响。",
+            customer=customer,
+        ).pk
     make_vehicle(make_customer(dealer_b, name="赵六"))
     token, _ = api_token_create(user=agent_a, name="fuzz")
     ApiToken.objects.filter(pk=token.pk).update(digest=ApiToken.digest_of(FUZZ_KEY))
@@ -107,4 +122,52 @@ def test_it_answers_generated_requests_without_server_errors(
             case.path_parameters[name] = fuzz_rows[name]
     # Schema-valid input may still be refused with 422 (a VIN's check digit, a landline in the
     # mobile field, an unknown dealer): the services know more than a schema can say.
+    case.call_and_validate(excluded_checks=[positive_data_acceptance])
+
+
+# The complaints again, as a handler (a CR manager) who may move them: the moves then reach
+# the state machine and its refusals (409) instead of stopping at the permission (403).
+handler_schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application).include(
+    path_regex="^/api/complaints"
+)
+HANDLER_KEY = "dcrc_fuzzing-handler-key"
+
+
+@handler_schema.auth(refresh_interval=None)
+class HandlerToken:
+    def get(self, case, context):
+        return HANDLER_KEY
+
+    def set(self, case, data, context):
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+@pytest.fixture
+def handler_rows(cr_manager_a, dealer_a):
+    rows = {}
+    for name in ("张三", "李四"):
+        rows["complaint_id"] = complaint_register(
+            dealer=dealer_a,
+            by=cr_manager_a,
+            channel="hotline",
+            category="repair_quality",
+            department="workshop",
+            subject="保养后异响",
+            description="客户称保养后有异响。",
+            customer=make_customer(dealer_a, name=name),
+        ).pk
+    token, _ = api_token_create(user=cr_manager_a, name="fuzz")
+    ApiToken.objects.filter(pk=token.pk).update(digest=ApiToken.digest_of(HANDLER_KEY))
+    return rows
+
+
+@handler_schema.parametrize()
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+def test_it_answers_a_handler_s_generated_complaint_requests_without_server_errors(
+    case, handler_rows, same_connection_for_wsgi
+):
+    for name, value in (case.path_parameters or {}).items():
+        valid = isinstance(value, int) and 0 < value <= BIGINT_MAX
+        if name in handler_rows and valid and value % 2 == 0:
+            case.path_parameters[name] = handler_rows[name]
     case.call_and_validate(excluded_checks=[positive_data_acceptance])

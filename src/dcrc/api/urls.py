@@ -7,10 +7,10 @@ Callers authenticate with a personal token (`Authorization: Bearer <key>`, made 
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
-from . import auth, care, customers, errors
+from . import auth, care, complaints, customers, errors
 
 DESCRIPTION = """
-The DCRC customer archive, hotline telephony events and SMS gateway reports. Authenticate with `Authorization: Bearer <key>`; make a key on the
+The DCRC customer archive, complaints, hotline telephony events and SMS gateway reports. Authenticate with `Authorization: Bearer <key>`; make a key on the
 "API tokens" page.
 
 You see the rows of the dealers you work for (or supervise) only: another dealer's id answers
@@ -41,3 +41,4 @@ api.add_router("/vehicles", customers.vehicles)
 api.add_router("/search", customers.search)
 api.add_router("/telephony", care.telephony)
 api.add_router("/sms", care.sms_gateway)
+api.add_router("/complaints", complaints.complaints)

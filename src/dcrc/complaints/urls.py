@@ -1,12 +1,14 @@
 from django.urls import include, path
 
-from . import board_views, settings_views, views
+from . import board_views, figures_views, settings_views, views
 
 app_name = "complaints"
 
 urlpatterns: list = [
     path("", board_views.complaint_list, name="list"),
     path("dashboard/", board_views.complaint_dashboard, name="dashboard"),
+    path("figures/", figures_views.figures_page, name="figures"),
+    path("figures/export/", figures_views.figures_export, name="figures_export"),
     path("settings/", settings_views.settings_edit, name="settings"),
     path("new/", views.complaint_new, name="new"),
     path("lookup/", views.complaint_lookup, name="lookup"),

@@ -24,6 +24,7 @@ from dcrc.care.choices import (
 from dcrc.care.defaults import care_defaults_ensure
 from dcrc.care.models import ContactTask, InboundCall, PlanRun
 from dcrc.care.planner import plan_daily
+from dcrc.complaints.demo import demo_complaints_load
 from dcrc.complaints.demo_improvement import demo_improvement_load
 from dcrc.core.choices import Role
 from dcrc.core.models import Dealer, DealerGroup, Manufacturer, User
@@ -95,6 +96,10 @@ def released(day, rng):
     return datetime.datetime.combine(day, moment, tzinfo=timezone.get_current_timezone())
 
 
+def _users_by_username():
+    return {user.username: user for user in User.objects.all()}
+
+
 class Command(BaseCommand):
     help = "Load the demo dealers, staff and a year of customer history (idempotent)."
 
@@ -139,11 +144,12 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"Planned {sum(run.created.values())} contact tasks for {dealer}."
                 )
+        demo_complaints_load(
+            dealers=dealers, users_by_username=_users_by_username(), now=timezone.now()
+        )
         demo_improvement_load(
-            dealers=dealers,
-            users_by_username={u.username: u for u in User.objects.all()},
-            today=timezone.localdate(),
-        )  # noqa: E501
+            dealers=dealers, users_by_username=_users_by_username(), today=timezone.localdate()
+        )
         self._print_logins()
 
     def _users(self, dealers, maker, group):
