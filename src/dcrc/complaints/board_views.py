@@ -40,7 +40,7 @@ def complaint_list(request):
 
 
 @login_required
-@permission_required("complaints.view_figures", raise_exception=True)
+@permission_required("complaints.view_dashboard", raise_exception=True)
 def complaint_dashboard(request):
     now = timezone.now()
     dashboard = board.complaint_dashboard(user=request.user, dealer=request.dealer, now=now)

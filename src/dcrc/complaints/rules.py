@@ -55,6 +55,8 @@ rules.add_perm("complaints.comment", can_comment)
 # Weak points, weekly meetings, actions, survey imports.
 rules.add_perm("complaints.run_improvement", can_run_improvement)
 rules.add_perm("complaints.view_improvement", can_view_improvement)
+# The manager dashboard: handlers see what is overdue; managers and the manufacturer too.
+rules.add_perm("complaints.view_dashboard", can_handle | can_view_figures)
 # Complaint figures and their export.
 rules.add_perm("complaints.view_figures", can_view_figures)
 # Deadlines, the large-loss amount, notification settings.
