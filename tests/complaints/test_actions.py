@@ -78,12 +78,13 @@ def test_it_verifies_only_done_actions_and_only_by_the_dcrc(
 ):
     created = action(care_a, cr_manager_a, service_manager_a)
 
-    with pytest.raises(ValidationError, match="done action"):
+    with pytest.raises(ValidationError) as refused:
         improvement.improvement_action_verify(action=created, by=cr_manager_a, effective=True)
+    assert "status" in refused.value.message_dict
     with pytest.raises(ValidationError):
         improvement.improvement_action_done(action=created, by=agent_a, note="不是我的")
     improvement.improvement_action_done(action=created, by=service_manager_a, note="完成")
-    with pytest.raises(ValidationError, match="Only the DCRC"):
+    with pytest.raises(ValidationError, match="只有DCRC"):
         improvement.improvement_action_verify(action=created, by=agent_a, effective=True)
 
 

@@ -114,9 +114,9 @@ def test_it_exports_the_figures_without_personal_data(client, november, cr_manag
     figures = list(book.worksheets[0].iter_rows(min_row=6, values_only=True))
     assert figures[0][1] == 2 and figures[1][1] == 1
     severity = {row[0]: row[1] for row in book.worksheets[2].iter_rows(min_row=2, values_only=True)}
-    assert severity["Critical"] == 1
+    assert severity["重大"] == 1
     dealers = list(book.worksheets[6].iter_rows(min_row=2, values_only=True))
-    assert dealers[0][:2] == ("广州店", 2) and dealers[-1][:2] == ("Total", 2)
+    assert dealers[0][:2] == ("广州店", 2) and dealers[-1][:2] == ("合计", 2)
     text = " ".join(
         str(cell)
         for sheet in book.worksheets

@@ -161,7 +161,7 @@ def test_it_keeps_filters_across_pages_and_caps_the_count(
     assert page.number == 2 and page.capped and not page.has_next
     html = response.content.decode()
     assert "category=repair_quality&amp;page=1" in html
-    assert "of more than 3" in html
+    assert "共 3 条以上" in html
 
 
 def test_it_does_not_count_a_text_search(client, cr_manager_a, care_a, monkeypatch):
