@@ -170,3 +170,17 @@ def test_it_answers_404_for_another_dealers_customer(client, agent_b, customer_a
     client.force_login(agent_b)
     url = reverse("care:customer_history", args=[customer_a.pk])
     assert client.get(url).status_code == 404
+
+
+def test_it_leaves_complaints_out_where_they_are_listed_apart(client, cr_manager_a, customer_a):
+    registered = complaint(customer_a, at(3, 6), by=cr_manager_a)
+    for day in range(7, 18):
+        sms(customer_a, at(3, day))
+
+    page = customer_contact_history(customer=customer_a, with_complaints=False)
+    assert registered not in [entry.item for entry in page.entries]
+    client.force_login(cr_manager_a)
+    url = reverse("care:customer_history", args=[customer_a.pk])
+    more = client.get(url, {"page": 2, "complaints": "0"}).content.decode()
+    assert f"history-complaint-{registered.pk}" not in more
+    assert f"history-complaint-{registered.pk}" in client.get(url, {"page": 2}).content.decode()

@@ -39,6 +39,7 @@ class HistoryPage:
     entries: list[HistoryEntry]
     number: int
     has_next: bool
+    with_complaints: bool = True
 
     @property
     def next_number(self) -> int:
@@ -46,11 +47,16 @@ class HistoryPage:
 
 
 def customer_contact_history(
-    *, customer: Customer, page: int = 1, page_size: int = PAGE_SIZE
+    *,
+    customer: Customer,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+    with_complaints: bool = True,
 ) -> HistoryPage:
     """Page `page` (from 1) of the customer's contacts, newest first.
 
-    A task stands at the time it closed, or was created while it is open.
+    A task stands at the time it closed, or was created while it is open. The complaint page,
+    which lists the customer's complaints apart, leaves them out (`with_complaints=False`).
     """
     from dcrc.complaints.models import Complaint
 
@@ -64,14 +70,15 @@ def customer_contact_history(
             .values_list("entry_type", "pk", "entry_at")
         )
 
+    others = [
+        rows(SmsMessage.objects.order_by(), SMS, F("created_at")),
+        rows(InboundCall.objects.order_by(), CALL, F("received_at")),
+    ]
+    if with_complaints:
+        others.append(rows(Complaint.objects.order_by(), COMPLAINT, F("registered_at")))
     timeline = (
         rows(ContactTask.objects.order_by(), TASK, Coalesce("closed_at", "created_at"))
-        .union(
-            rows(SmsMessage.objects.order_by(), SMS, F("created_at")),
-            rows(InboundCall.objects.order_by(), CALL, F("received_at")),
-            rows(Complaint.objects.order_by(), COMPLAINT, F("registered_at")),
-            all=True,
-        )
+        .union(*others, all=True)
         .order_by("-entry_at", "-pk")
     )
     start = (page - 1) * page_size
@@ -98,4 +105,6 @@ def customer_contact_history(
         for type_, pk, at in picked
         if pk in items[type_]
     ]
-    return HistoryPage(entries=entries, number=page, has_next=has_next)
+    return HistoryPage(
+        entries=entries, number=page, has_next=has_next, with_complaints=with_complaints
+    )

@@ -12,7 +12,11 @@ from .history import customer_contact_history
 def customer_history(request, pk):
     customer = get_object_or_404(Customer.objects.for_user(request.user), pk=pk)
     page = request.GET.get("page", "1")
-    history = customer_contact_history(customer=customer, page=int(page) if page.isdigit() else 1)
+    history = customer_contact_history(
+        customer=customer,
+        page=int(page) if page.isdigit() else 1,
+        with_complaints=request.GET.get("complaints") != "0",
+    )
     return render(
         request, "care/history/partials/items.html", {"history": history, "customer": customer}
     )

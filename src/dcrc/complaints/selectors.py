@@ -242,5 +242,5 @@ def complaint_customer_history(*, complaint: Complaint, user: User) -> CustomerH
     return CustomerHistory(
         complaints=complaints,
         visits=customer_visits(customer=customer, limit=HISTORY_LIMIT),
-        contacts=customer_contact_history(customer=customer),
+        contacts=customer_contact_history(customer=customer, with_complaints=False),
     )
