@@ -22,6 +22,7 @@ from dcrc.core.models import Dealer, User
 from dcrc.customers.models import Vehicle
 
 from .choices import Action, Category, Channel, Department, ImportantFlag, Severity, TypicalCase
+from .deadlines import next_office_moment
 from .models import Complaint
 from .services import complaint_actions, complaint_move, complaint_register
 
@@ -204,7 +205,8 @@ class _Loader:
 
     def _move(self, complaint, action, by, at, note="", **fields) -> Complaint | None:
         """The complaint after the move (skipped when already past it); None when `at` is
-        still to come."""
+        still to come. Staff act in office hours: a step due at night waits for the morning."""
+        at = next_office_moment(dealer_id=self.dealer.pk, moment=at)
         if at >= self.now:
             return None
         if action not in complaint_actions(complaint):
@@ -214,6 +216,9 @@ class _Loader:
     def _follow_up(self, complaint: Complaint, at, *, happy: bool = True) -> Complaint:
         """The contact center's follow-up call; a satisfied customer confirms, else reopens."""
         task = ContactTask.objects.get(pk=complaint.follow_up_task_id)
+        at = next_office_moment(dealer_id=self.dealer.pk, moment=at)
+        if at >= self.now:  # the call is still to come: left in the agents' queue
+            return complaint
         care_services.task_claim(task=task, agent=self.staff.caller, at=at)
         care_services.attempt_record(
             task=task,
