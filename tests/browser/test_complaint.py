@@ -24,9 +24,12 @@ def label(state: str) -> str:
 def move(page, action: str, **fields: str) -> None:
     """Open a move's small form, fill what it needs, submit, wait for the page to come back."""
     page.click(f"[data-testid=action-{action}]")
+    # Bootstrap's collapse has finished opening once it carries `show` without `collapsing`.
+    page.locator(f"#move-{action}.collapse.show").wait_for()
     for name, value in fields.items():
         page.fill(f"#id_{action}_{name}", value)
-    with page.expect_navigation():
+    # A loaded CI machine may take a while to answer; the page is back once its DOM is.
+    with page.expect_navigation(wait_until="domcontentloaded", timeout=30_000):
         page.click(f"[data-testid=submit-{action}]")
 
 
@@ -51,7 +54,7 @@ def test_it_takes_a_complaint_from_intake_to_closure(page, dealer_a):
     page.fill("#id_subject", "保养后发动机异响")
     page.fill("#id_description", "客户反映上周保养后发动机有异响，要求尽快解决。")
     page.fill("#id_customer_demand", "免费检修")
-    with page.expect_navigation():
+    with page.expect_navigation(wait_until="domcontentloaded", timeout=30_000):
         page.click("[data-testid=register]")
     complaint = Complaint.objects.get()
     assert re.search(rf"/complaints/{complaint.pk}/$", page.url)
@@ -79,7 +82,7 @@ def test_it_takes_a_complaint_from_intake_to_closure(page, dealer_a):
     page.click("[data-testid=outcome-reached]")
     page.click("[data-testid=satisfaction-satisfied]")
     page.fill("#id_notes", "客户表示满意")
-    with page.expect_navigation():
+    with page.expect_navigation(wait_until="domcontentloaded", timeout=30_000):
         page.click("[data-testid=save-attempt]")
     complaint.refresh_from_db()
     assert complaint.follow_up_task.state == TaskState.DONE
