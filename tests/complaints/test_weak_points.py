@@ -88,6 +88,23 @@ def test_it_counts_open_actions_and_gives_examples(week_data, cr_manager_a, serv
     assert [e["subject"] for e in workshop.examples] == ["返修两次仍未修好", "保养后发动机异响"]
 
 
+def test_it_gives_the_manufacturer_only_escalated_examples_but_every_count(
+    week_data, cr_manager_a, manufacturer_crc
+):
+    from dcrc.complaints.services import complaint_move
+
+    escalated = register(week_data, cr_manager_a, subject="客户要求厂家鉴定")
+    complaint_move(complaint=escalated, action="escalate_crc", by=cr_manager_a, note="升级")
+
+    points = improvement.weak_points(
+        dealer_ids=[week_data.pk], period=WEEK, viewer=manufacturer_crc
+    )
+    workshop = next(p for p in points if p.department == Department.WORKSHOP)
+
+    assert workshop.complaints == 3
+    assert [e["subject"] for e in workshop.examples] == ["客户要求厂家鉴定"]
+
+
 def test_it_leaves_other_dealers_out(week_data, dealer_b, cr_manager_a):
     from dcrc.care.defaults import care_defaults_ensure
 

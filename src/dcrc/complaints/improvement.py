@@ -170,9 +170,11 @@ def _callback_problems(
     )
 
 
-def weak_points(*, dealer_ids: list[int], period: Period) -> list[WeakPoint]:
+def weak_points(*, dealer_ids: list[int], period: Period, viewer=None) -> list[WeakPoint]:
     """The period's weak points, ranked by complaints + callback problems, with the previous
-    period's figures, a few example complaints and the open actions on each."""
+    period's figures, a few example complaints and the open actions on each. The examples are
+    complaints `viewer` may open (the manufacturer's staff: escalated ones); the counts are
+    figures and count every complaint."""
     previous = period.previous()
     first, after = period.bounds()
     previous_first, previous_after = previous.bounds()
@@ -222,8 +224,9 @@ def weak_points(*, dealer_ids: list[int], period: Period) -> list[WeakPoint]:
     if not current:
         return []
 
+    openable = Complaint.objects.visible_to(viewer) if viewer is not None else Complaint.objects
     examples = (
-        complaints.filter(registered_at__gte=first, registered_at__lt=after)
+        openable.filter(dealer_id__in=dealer_ids, registered_at__gte=first, registered_at__lt=after)
         .order_by("-registered_at", "-pk")
         .values("pk", "number", "subject", "department", "category")[:200]
     )

@@ -62,7 +62,7 @@ def weak_points(request):
     form = PeriodForm(request.GET or None, today=timezone.localdate())
     period = form.period()
     dealer_ids = scoped_dealer_ids(request.user, request.dealer)
-    points = improvement.weak_points(dealer_ids=dealer_ids, period=period)
+    points = improvement.weak_points(dealer_ids=dealer_ids, period=period, viewer=request.user)
     previous = period.previous()
     context = {
         "form": form,
