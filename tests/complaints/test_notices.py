@@ -98,3 +98,16 @@ def test_it_tells_the_owner_of_an_overdue_complaint_once_per_deadline(
     assert complaints_overdue_notify(now=after_resolution_due) == 1
     latest = Notification.objects.order_by("-pk").first()
     assert latest.user == service_manager_a
+
+
+def test_it_tells_both_deadlines_of_a_complaint_nobody_answered_and_then_rests(
+    complaint_a, cr_manager_a, django_assert_max_num_queries
+):
+    much_later = complaint_a.resolution_due + datetime.timedelta(days=1)
+
+    assert complaints_overdue_notify(now=much_later) == 2
+    keys = sorted(Notification.objects.values_list("key", flat=True))
+    assert [key.split(":")[2] for key in keys] == ["overdue", "overdue"]
+    # Every deadline told: the next minute reads one query and tells nobody.
+    with django_assert_max_num_queries(1):
+        assert complaints_overdue_notify(now=much_later) == 0

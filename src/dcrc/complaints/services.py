@@ -614,10 +614,15 @@ def complaints_overdue_notify(*, now: datetime.datetime | None = None) -> int:
     told = 0
     overdue = Complaint.objects.overdue_untold(now).select_related("owner", "dealer")
     for complaint in overdue.order_by("pk")[:500]:
+        deadlines = []
         if complaint.first_response_at is None and complaint.first_response_due < now:
-            kind, due = _("first response overdue"), complaint.first_response_due
-        else:
-            kind, due = _("resolution overdue"), complaint.resolution_due
+            deadlines.append((_("first response overdue"), complaint.first_response_due))
+        if complaint.state in choices.ACTIVE_STATES and complaint.resolution_due < now:
+            deadlines.append((_("resolution overdue"), complaint.resolution_due))
+        already = complaint.overdue_told_for
+        deadlines = [(kind, due) for kind, due in deadlines if already is None or already < due]
+        if not deadlines:
+            continue
         people = (
             [complaint.owner]
             if complaint.owner
@@ -627,13 +632,15 @@ def complaints_overdue_notify(*, now: datetime.datetime | None = None) -> int:
                 )
             )
         )
-        notice = _notice(
-            complaint,
-            f"overdue:{due:%Y%m%d%H%M}",
-            kind,
-            _("Due %s") % timezone.localtime(due).strftime("%Y-%m-%d %H:%M"),
-        )
         with transaction.atomic():
-            told += len(notify(users=people, dealer_id=complaint.dealer_id, notice=notice))
-            Complaint.objects.filter(pk=complaint.pk).update(overdue_told_for=due)
+            for kind, due in deadlines:
+                notice = _notice(
+                    complaint,
+                    f"overdue:{due:%Y%m%d%H%M}",
+                    kind,
+                    _("Due %s") % timezone.localtime(due).strftime("%Y-%m-%d %H:%M"),
+                )
+                told += len(notify(users=people, dealer_id=complaint.dealer_id, notice=notice))
+            last = max(due for _kind, due in deadlines)
+            Complaint.objects.filter(pk=complaint.pk).update(overdue_told_for=last)
     return told
