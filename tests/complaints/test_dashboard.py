@@ -157,3 +157,26 @@ def test_it_counts_overdue_complaints_in_one_query(
     cr_manager_a.dealer_ids  # noqa: B018 - read once per request by the middleware
     with django_assert_num_queries(1):
         assert board.overdue_count(user=cr_manager_a, dealer=care_a) == 1
+
+
+def test_it_counts_an_escalation_the_manufacturer_owns_as_its_own(
+    client, care_a, cr_manager_a, regional_manager
+):
+    from dcrc.complaints.services import complaint_move
+
+    customer = make_customer(care_a)
+    owned = register(care_a, cr_manager_a, customer=customer)
+    complaint_move(
+        complaint=owned,
+        action="escalate_regional",
+        by=cr_manager_a,
+        note="需要区域工程师",
+        owner=regional_manager,
+    )
+    register(care_a, cr_manager_a, customer=customer, important_flags=["media"])
+
+    client.force_login(regional_manager)
+    dashboard = client.get(URL).context["board"]
+
+    assert dashboard.figures["mine"] == 1
+    assert [c.pk for c in dashboard.mine] == [owned.pk]

@@ -161,7 +161,7 @@ def complaint_list(
     if filters.overdue:
         rows = rows.overdue(now)
     if filters.mine:
-        rows = rows.filter(owner=user)
+        rows = rows.filter(_mine(user))
     if filters.registered_from:
         rows = rows.filter(registered_at__gte=_local_midnight(filters.registered_from))
     if filters.registered_to:
@@ -320,7 +320,7 @@ def complaint_dashboard(
         important=Count("id", filter=Q(is_important=True)),
         escalated=Count("id", filter=~Q(escalation=Escalation.NONE)),
         awaiting_follow_up=Count("id", filter=Q(state=State.RESOLVED)),
-        mine=Count("id", filter=Q(owner=user)),
+        mine=Count("id", filter=_mine(user)),
         **{f"state_{state}": Count("id", filter=Q(state=state)) for state in choices.OPEN_STATES},
     )
     # By state: the open ones. All-time closed would count every row ever, on every view;
@@ -346,7 +346,7 @@ def complaint_dashboard(
         ("-registered_at", "id"),
         limit // 2,
     )
-    mine = _detailed(open_rows.filter(owner=user), ("resolution_due", "id"), limit // 2)
+    mine = _detailed(open_rows.filter(_mine(user)), ("resolution_due", "id"), limit // 2)
     return Dashboard(
         figures=figures, by_state=by_state, overdue=overdue, important=important, mine=mine
     )
@@ -357,3 +357,9 @@ def overdue_count(
 ) -> int:
     """Complaints past a deadline (the home page's card): one indexed count."""
     return Complaint.objects.visible_to(user, dealer).overdue(now or timezone.now()).count()
+
+
+def _mine(user: User) -> Q:
+    """The complaints a user answers for: as handler, or as the manufacturer's owner of an
+    escalation (CRC or regional)."""
+    return Q(owner=user) | Q(crc_owner=user) | Q(regional_owner=user)
