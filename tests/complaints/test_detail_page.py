@@ -272,3 +272,26 @@ def test_it_reads_the_page_in_a_fixed_number_of_queries(
         client.get(detail(complaint_a))
     assert ComplaintEvent.objects.filter(complaint=complaint_a).count() == 5
     assert Complaint.objects.count() == 5
+
+
+def test_it_links_an_unknown_caller_to_the_customer_found_on_the_page(
+    client, care_a, cr_manager_a, customer_a, vehicle_a, agent_b
+):
+    from tests.factories import make_customer
+
+    complaint = register(care_a, cr_manager_a, contact_name="张先生", contact_phone="13800138000")
+    login(client, cr_manager_a)
+    page = client.get(detail(complaint)).content.decode()
+    assert 'data-testid="link-customer"' in page
+
+    url = reverse("complaints:link_customer", args=[complaint.pk])
+    stranger = make_customer(agent_b.dealers.get(), name="赵六", mobile="13600000000")
+    client.post(url, {"customer": stranger.pk})
+    complaint.refresh_from_db()
+    assert complaint.customer is None
+
+    response = client.post(url, {"customer": customer_a.pk, "vehicle": vehicle_a.pk})
+    assert response.status_code == 302
+    complaint.refresh_from_db()
+    assert (complaint.customer, complaint.vehicle) == (customer_a, vehicle_a)
+    assert 'data-testid="link-customer"' not in client.get(detail(complaint)).content.decode()

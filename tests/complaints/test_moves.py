@@ -261,3 +261,51 @@ def test_it_refuses_an_unknown_step(complaint_a, cr_manager_a):
     with pytest.raises(ValidationError) as refused:
         complaint_move(complaint=complaint_a, action="delete", by=cr_manager_a)
     assert "action" in refused.value.message_dict
+
+
+def test_it_asks_for_a_new_solution_result_and_root_cause_after_a_reopening(
+    complaint_a, cr_manager_a
+):
+    complaint = walk_to(complaint_a, State.CLOSED, cr_manager_a)
+    complaint = move(complaint, Action.REOPEN, cr_manager_a)
+
+    for action in (Action.PROPOSE,):
+        with pytest.raises(ValidationError) as refused:
+            complaint_move(complaint=complaint, action=action, by=cr_manager_a)
+        assert "solution" in refused.value.message_dict
+
+
+def test_it_escalates_no_closed_complaint(complaint_a, cr_manager_a):
+    complaint = walk_to(complaint_a, State.CLOSED, cr_manager_a)
+
+    assert not set(complaint_actions(complaint)) & {
+        Action.ESCALATE_CRC,
+        Action.ESCALATE_REGIONAL,
+        Action.REQUEST_ON_SITE,
+    }
+    with pytest.raises(ValidationError) as refused:
+        move(complaint, Action.REQUEST_ON_SITE, cr_manager_a, note="客户再次投诉")
+    assert "action" in refused.value.message_dict
+    complaint.refresh_from_db()
+    assert complaint.escalation == Escalation.NONE
+
+
+def test_it_links_a_caller_to_the_archive_customer_and_then_resolves(
+    care_a, cr_manager_a, customer_a, vehicle_a, dealer_b
+):
+    from dcrc.complaints.services import complaint_customer_link
+    from tests.complaints.conftest import register
+    from tests.factories import make_customer
+
+    complaint = register(care_a, cr_manager_a, contact_name="张先生", contact_phone="13800138000")
+    stranger = make_customer(dealer_b, name="赵六", mobile="13600000000")
+    with pytest.raises(ValidationError):
+        complaint_customer_link(complaint=complaint, customer=stranger, by=cr_manager_a)
+
+    complaint = complaint_customer_link(
+        complaint=complaint, customer=customer_a, vehicle=vehicle_a, by=cr_manager_a
+    )
+    complaint = walk_to(complaint, State.RESOLVED, cr_manager_a)
+
+    assert (complaint.customer, complaint.vehicle) == (customer_a, vehicle_a)
+    assert complaint.follow_up_task.customer == customer_a

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 
 from dcrc.care.models import SmsMessage
-from dcrc.complaints.choices import Action, ImportantFlag
+from dcrc.complaints.choices import Action, ImportantFlag, State
 from dcrc.complaints.services import complaint_move, complaint_settings, complaints_overdue_notify
 from dcrc.core.models import Notification
 from tests.complaints.conftest import register
@@ -111,3 +111,27 @@ def test_it_tells_both_deadlines_of_a_complaint_nobody_answered_and_then_rests(
     # Every deadline told: the next minute reads one query and tells nobody.
     with django_assert_max_num_queries(1):
         assert complaints_overdue_notify(now=much_later) == 0
+
+
+def test_it_tells_the_handler_of_a_reopening_and_the_general_manager_of_a_closure(
+    complaint_a, cr_manager_a, general_manager_a
+):
+    from tests.complaints.test_moves import move, walk_to
+
+    complaint = walk_to(complaint_a, State.CLOSED, cr_manager_a)
+    closed = Notification.objects.get(user=general_manager_a, key__endswith=":closed:0")
+    assert "保养后增加异响路试" in closed.body
+
+    move(complaint, Action.REOPEN, cr_manager_a)
+    reopened = Notification.objects.get(key__endswith=":reopen:1")
+    assert (reopened.user, reopened.body.splitlines()[-1]) == (cr_manager_a, "客户再次来电")
+
+
+def test_it_tells_someone_assigned_twice_both_times(complaint_a, cr_manager_a, service_manager_a):
+    from dcrc.complaints.services import complaint_assign
+
+    complaint_assign(complaint=complaint_a, owner=service_manager_a, by=cr_manager_a)
+    complaint_assign(complaint=complaint_a, owner=cr_manager_a, by=cr_manager_a)
+    complaint_assign(complaint=complaint_a, owner=service_manager_a, by=cr_manager_a)
+
+    assert Notification.objects.filter(user=service_manager_a).count() == 2

@@ -122,3 +122,32 @@ def test_it_takes_over_the_callbacks_interim_follow_up_task(
     follow_up.refresh_from_db()
     assert complaint.contact_task == callback
     assert (follow_up.state, follow_up.close_reason) == (TaskState.CANCELLED, CloseReason.COMPLAINT)
+
+
+def test_it_registers_a_callback_or_a_call_once(care_a, cr_manager_a, vehicle_a):
+    callback = ContactTask.objects.create(
+        dealer=care_a,
+        kind=TaskKind.SERVICE_CALLBACK,
+        source_key="visit:2",
+        customer=vehicle_a.owner,
+        vehicle=vehicle_a,
+        due_from=datetime.date(2026, 11, 16),
+        due_until=datetime.date(2026, 11, 18),
+    )
+    first = register(care_a, cr_manager_a, vehicle=vehicle_a, contact_task=callback)
+
+    with pytest.raises(ValidationError) as refused:
+        register(care_a, cr_manager_a, vehicle=vehicle_a, contact_task=callback)
+    assert first.number in refused.value.message_dict["contact_task"][0]
+
+
+def test_it_lets_importance_follow_its_reasons(care_a, cr_manager_a, customer_a):
+    from dcrc.complaints.services import complaint_update
+
+    complaint = register(
+        care_a, cr_manager_a, customer=customer_a, important_flags=[ImportantFlag.MEDIA]
+    )
+    complaint = complaint_update(complaint=complaint, by=cr_manager_a, important_flags=[])
+
+    assert (complaint.is_important, complaint.important_flags) == (False, [])
+    assert complaint.escalation == Escalation.MANUFACTURER_CRC  # what was done stays on record

@@ -162,6 +162,8 @@ def _staff(code: str, users: dict[str, User]) -> Staff | None:
 class _Loader:
     def __init__(self, *, dealer: Dealer, staff: Staff, rng: random.Random, now):
         self.dealer, self.staff, self.rng, self.now = dealer, staff, rng, now
+        # The time of each complaint's latest step: the next one comes a while after it.
+        self.last_step: dict[int, datetime.datetime] = {}
         self.made = 0
         self.vehicles = list(
             Vehicle.objects.filter(dealer=dealer).select_related("owner").order_by("pk")[:200]
@@ -206,17 +208,27 @@ class _Loader:
     def _move(self, complaint, action, by, at, note="", **fields) -> Complaint | None:
         """The complaint after the move (skipped when already past it); None when `at` is
         still to come. Staff act in office hours: a step due at night waits for the morning."""
-        at = next_office_moment(dealer_id=self.dealer.pk, moment=at)
+        at = self._office_time(complaint, at)
         if at >= self.now:
             return None
         if action not in complaint_actions(complaint):
             return complaint
         return complaint_move(complaint=complaint, action=action, by=by, at=at, note=note, **fields)
 
+    def _office_time(self, complaint: Complaint, at: datetime.datetime) -> datetime.datetime:
+        """`at`, or the next office opening; never at the same moment as the step before."""
+        at = next_office_moment(dealer_id=self.dealer.pk, moment=at)
+        last = self.last_step.get(complaint.pk)
+        if last is not None and at <= last:
+            later = last + datetime.timedelta(minutes=self.rng.randint(20, 90))
+            at = next_office_moment(dealer_id=self.dealer.pk, moment=later)
+        self.last_step[complaint.pk] = at
+        return at
+
     def _follow_up(self, complaint: Complaint, at, *, happy: bool = True) -> Complaint:
         """The contact center's follow-up call; a satisfied customer confirms, else reopens."""
         task = ContactTask.objects.get(pk=complaint.follow_up_task_id)
-        at = next_office_moment(dealer_id=self.dealer.pk, moment=at)
+        at = self._office_time(complaint, at)
         if at >= self.now:  # the call is still to come: left in the agents' queue
             return complaint
         care_services.task_claim(task=task, agent=self.staff.caller, at=at)

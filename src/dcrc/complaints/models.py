@@ -321,7 +321,15 @@ class Complaint(DealerOwned):
     def reopen(self) -> None:
         pass
 
-    @transition(field=escalation, source=Escalation.NONE, target=Escalation.MANUFACTURER_CRC)
+    def _still_open(self) -> bool:
+        return self.state != State.CLOSED
+
+    @transition(
+        field=escalation,
+        source=Escalation.NONE,
+        target=Escalation.MANUFACTURER_CRC,
+        conditions=[_still_open],
+    )
     def escalate_crc(self) -> None:
         pass
 
@@ -329,6 +337,7 @@ class Complaint(DealerOwned):
         field=escalation,
         source=[Escalation.NONE, Escalation.MANUFACTURER_CRC],
         target=Escalation.REGIONAL,
+        conditions=[_still_open],
     )
     def escalate_regional(self) -> None:
         pass
@@ -337,6 +346,7 @@ class Complaint(DealerOwned):
         field=escalation,
         source=[Escalation.NONE, Escalation.MANUFACTURER_CRC, Escalation.REGIONAL],
         target=Escalation.ON_SITE,
+        conditions=[_still_open],
     )
     def request_on_site(self) -> None:
         pass

@@ -170,6 +170,7 @@ def complaint_register(
     if loss_amount is not None and loss_amount < 0:
         raise ValidationError({"loss_amount": [_("The loss cannot be negative.")]})
     flags = _important_flags(list(important_flags or []), loss_amount, settings)
+    _source_check(contact_task=contact_task, inbound_call=inbound_call)
     if service_visit is not None and not repair_order_no:
         repair_order_no = service_visit.repair_order_no
     (sequence,) = sequence_next(dealer=dealer, name=f"complaint-{timezone.localdate(now):%Y}")
@@ -213,6 +214,19 @@ def complaint_register(
     if complaint.is_important:
         _important_escalate(complaint, by=by, at=now)
     return complaint
+
+
+def _source_check(*, contact_task: ContactTask | None, inbound_call: InboundCall | None) -> None:
+    """A callback or a call becomes one complaint: a double click or a colleague registering
+    the same call again is told which complaint already has it."""
+    for name, row in (("contact_task", contact_task), ("inbound_call", inbound_call)):
+        if row is None:
+            continue
+        existing = Complaint.objects.open().filter(**{name: row}).first()
+        if existing is not None:
+            raise ValidationError(
+                {name: [_("Already registered as complaint %s.") % existing.number]}
+            )
 
 
 def _interim_task_close(task: ContactTask, *, by: User | None, at: datetime.datetime) -> None:
@@ -298,7 +312,9 @@ def _refuse(complaint: Complaint, action: str) -> ValidationError:
         "action": Action(action).label,
         "state": complaint.get_state_display(),
     }
-    if action in ESCALATIONS:
+    if action in ESCALATIONS and complaint.state == State.CLOSED:
+        message = _("A closed complaint is not escalated; reopen it first.")
+    elif action in ESCALATIONS:
         message = _("“%(action)s” is not possible: the complaint is already at “%(level)s”.") % {
             "action": Action(action).label,
             "level": complaint.get_escalation_display(),
@@ -308,11 +324,12 @@ def _refuse(complaint: Complaint, action: str) -> ValidationError:
     return ValidationError({"action": [message]})
 
 
-def _required(fields: dict[str, Any], complaint: Complaint, *names: str) -> dict[str, str]:
-    """The values of `names`, from `fields` or already on the complaint; each one required."""
+def _required(fields: dict[str, Any], *names: str) -> dict[str, str]:
+    """The values of `names` given with the move, each one required: a reopened complaint's
+    old solution, result or root cause never stands in for new ones."""
     values, errors = {}, {}
     for name in names:
-        value = str(fields.get(name) or getattr(complaint, name) or "").strip()
+        value = str(fields.get(name) or "").strip()
         if not value:
             label = Complaint._meta.get_field(name).verbose_name
             errors[name] = [_("Write down the %s.") % label]
@@ -356,7 +373,34 @@ def complaint_move(
     _event(complaint, action=action, by=by, at=now, note=note, from_state=from_state)
     if action in ESCALATIONS:
         _notify_escalation(complaint, action=action, note=note)
+    elif action == Action.REOPEN:
+        notify(
+            users=_answerable(complaint),
+            dealer_id=complaint.dealer_id,
+            notice=_notice(complaint, f"reopen:{complaint.reopen_count}", _("Reopened"), note),
+        )
+    elif action == Action.CLOSE:
+        # The final result is reported to the general manager (domain §6).
+        notify(
+            users=general_managers(complaint.dealer_id),
+            dealer_id=complaint.dealer_id,
+            notice=_notice(
+                complaint,
+                f"closed:{complaint.reopen_count}",
+                _("Closed"),
+                "\n".join([complaint.resolution, complaint.root_cause, complaint.prevention]),
+            ),
+        )
     return complaint
+
+
+def _answerable(complaint: Complaint) -> list[User]:
+    """Who answers for a complaint: its handler, else the dealer's CR managers."""
+    if complaint.owner is not None:
+        return [complaint.owner]
+    return list(
+        User.objects.filter(role=Role.CR_MANAGER, dealers=complaint.dealer_id, is_active=True)
+    )
 
 
 def _acknowledge(complaint: Complaint, *, by, at, fields) -> None:
@@ -366,11 +410,11 @@ def _acknowledge(complaint: Complaint, *, by, at, fields) -> None:
 
 
 def _propose(complaint: Complaint, *, by, at, fields) -> None:
-    complaint.solution = _required(fields, complaint, "solution")["solution"]
+    complaint.solution = _required(fields, "solution")["solution"]
 
 
 def _resolve(complaint: Complaint, *, by, at, fields) -> None:
-    complaint.resolution = _required(fields, complaint, "resolution")["resolution"]
+    complaint.resolution = _required(fields, "resolution")["resolution"]
     if complaint.customer_id is None:
         raise ValidationError(
             {
@@ -392,7 +436,7 @@ def _confirm_follow_up(complaint: Complaint, *, by, at, fields) -> None:
 
 
 def _close(complaint: Complaint, *, by, at, fields) -> None:
-    values = _required(fields, complaint, "root_cause", "prevention")
+    values = _required(fields, "root_cause", "prevention")
     complaint.root_cause, complaint.prevention = values["root_cause"], values["prevention"]
     complaint.closed_at = at
 
@@ -519,7 +563,7 @@ def complaint_assign(*, complaint: Complaint, owner: User, by: User, note: str =
         raise ValidationError({"owner": [_("This person does not work for the dealer.")]})
     complaint.owner = owner
     complaint.save(update_fields=["owner", "updated_at"])
-    _event(
+    event = _event(
         complaint,
         action=Action.ASSIGN,
         by=by,
@@ -530,8 +574,40 @@ def complaint_assign(*, complaint: Complaint, owner: User, by: User, note: str =
     notify(
         users=[owner],
         dealer_id=complaint.dealer_id,
-        notice=_notice(complaint, f"assign:{owner.pk}", _("Assigned to you")),
+        notice=_notice(complaint, f"assign:{event.pk}", _("Assigned to you")),
         email=False,
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_customer_link(
+    *, complaint: Complaint, customer: Customer, by: User, vehicle: Vehicle | None = None
+) -> Complaint:
+    """Link a complaint taken from a caller not yet found to the archive customer (and car)."""
+    complaint = _locked(complaint)
+    if complaint.state == State.CLOSED:
+        raise ValidationError({"customer": [_("A closed complaint cannot be edited; reopen it.")]})
+    _links_check(
+        dealer=complaint.dealer,
+        customer=customer,
+        vehicle=vehicle,
+        inbound_call=None,
+        contact_task=None,
+        service_visit=None,
+        owner=None,
+    )
+    complaint.customer, complaint.vehicle = customer, vehicle or complaint.vehicle
+    if complaint.vehicle is not None and complaint.vehicle.owner_id != customer.pk:
+        complaint.vehicle = None
+    complaint.save(update_fields=["customer", "vehicle", "updated_at"])
+    _event(
+        complaint,
+        action=Action.NOTE,
+        by=by,
+        at=timezone.now(),
+        note=_("Linked to the customer %s.") % customer.name,
+        from_state=complaint.state,
     )
     return complaint
 
@@ -578,13 +654,19 @@ def complaint_update(*, complaint: Complaint, by: User, **fields: Any) -> Compla
         list(complaint.important_flags), complaint.loss_amount, settings
     )
     if "severity" in fields:
+        reopened = (
+            complaint.events.filter(action=Action.REOPEN)
+            .order_by("-at")
+            .values_list("at", flat=True)
+        ).first()
         complaint.resolution_due = deadline_after(
             dealer_id=complaint.dealer_id,
-            start=complaint.registered_at,
+            start=reopened or complaint.registered_at,
             hours=settings.resolution_hours(complaint.severity),
         )
     became_important = bool(complaint.important_flags) and not complaint.is_important
-    complaint.is_important = bool(complaint.important_flags) or complaint.is_important
+    # Importance follows its reasons; an escalation already made stays on record.
+    complaint.is_important = bool(complaint.important_flags)
     complaint.full_clean(exclude=["dealer", "customer", "vehicle", "owner"])
     complaint.save()
     _event(
@@ -623,15 +705,7 @@ def complaints_overdue_notify(*, now: datetime.datetime | None = None) -> int:
         deadlines = [(kind, due) for kind, due in deadlines if already is None or already < due]
         if not deadlines:
             continue
-        people = (
-            [complaint.owner]
-            if complaint.owner
-            else list(
-                User.objects.filter(
-                    role=Role.CR_MANAGER, dealers=complaint.dealer_id, is_active=True
-                )
-            )
-        )
+        people = _answerable(complaint)
         with transaction.atomic():
             for kind, due in deadlines:
                 notice = _notice(

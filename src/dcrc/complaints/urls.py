@@ -16,6 +16,7 @@ urlpatterns: list = [
     path("<int:pk>/move/", views.complaint_move, name="move"),
     path("<int:pk>/assign/", views.complaint_assign, name="assign"),
     path("<int:pk>/note/", views.complaint_note, name="note"),
+    path("<int:pk>/customer/", views.complaint_link_customer, name="link_customer"),
     path("<int:pk>/edit/", views.complaint_edit, name="edit"),
     path("improvement/", include("dcrc.complaints.urls_improvement")),
 ]

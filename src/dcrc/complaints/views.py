@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from dcrc.core.forms import form_errors_apply
 from dcrc.core.tenancy import scoped_dealer_ids
+from dcrc.customers.models import Customer, Vehicle
 
 from . import selectors, services
 from .choices import ACTIVE_STATES, Action, ImportantFlag
@@ -274,6 +275,31 @@ def complaint_assign(request, pk):
             messages.success(request, _("Handler changed."))
             return redirect(complaint)
     return _detail(request, complaint, assign_form=form, status=422)
+
+
+@require_POST
+@login_required
+@can_handle
+def complaint_link_customer(request, pk):
+    """Link a complaint from a caller not found at intake to the archive customer picked."""
+    complaint = _complaint_or_404(request, pk)
+    customers = Customer.objects.for_user(request.user).filter(dealer_id=complaint.dealer_id)
+    customer = customers.filter(pk=_int(request.POST.get("customer"))).first()
+    if customer is None:
+        messages.error(request, _("Pick the customer among the matches."))
+        return redirect(complaint)
+    vehicle = None
+    if vehicle_id := _int(request.POST.get("vehicle")):
+        vehicle = Vehicle.objects.for_user(request.user).filter(pk=vehicle_id).first()
+    try:
+        services.complaint_customer_link(
+            complaint=complaint, customer=customer, vehicle=vehicle, by=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Customer linked."))
+    return redirect(complaint)
 
 
 @require_POST
