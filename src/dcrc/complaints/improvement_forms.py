@@ -204,3 +204,8 @@ class SurveyImportForm(forms.Form):
         label=_("File (XLSX or CSV)"),
         help_text=_("Columns: item code, item, score, target, key item (是/否)."),
     )
+    replace = forms.BooleanField(
+        label=_("Replace the existing results of that month"),
+        required=False,
+        help_text=_("Needed when the month was imported before; nothing is saved otherwise."),
+    )

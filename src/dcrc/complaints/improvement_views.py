@@ -491,6 +491,7 @@ def survey_import(request):
                 filename=upload.name,
                 by=request.user,
                 overall_score=form.cleaned_data["overall_score"],
+                replace=form.cleaned_data["replace"],
             )
         except ValidationError as error:
             form_errors_apply(form, error)
