@@ -119,6 +119,28 @@ def test_it_creates_a_meeting_from_the_list(client, care_a, cr_manager_a):
     assert response.status_code == 422
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_it_refuses_a_week_out_of_range(client, care_a, cr_manager_a, day):
+    login(client, cr_manager_a)
+
+    response = client.post(reverse("complaints:meetings"), {"week_start": day})
+
+    assert response.status_code == 422
+    assert response.context["create_form"].errors["week_start"]
+    assert not WeeklyMeeting.objects.exists()
+
+
+def test_it_refuses_a_held_at_out_of_range(client, meeting, cr_manager_a):
+    login(client, cr_manager_a)
+
+    response = client.post(meeting.get_absolute_url(), {"held_at": "0001-01-01T00:00"})
+
+    assert response.status_code == 422
+    assert response.context["form"].errors["held_at"]
+    meeting.refresh_from_db()
+    assert meeting.held_at is None
+
+
 def test_it_saves_minutes_and_adds_actions_on_the_meeting_page(
     client, meeting, cr_manager_a, service_manager_a
 ):
