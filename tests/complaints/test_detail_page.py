@@ -204,6 +204,33 @@ def test_it_corrects_the_intake_details(client, cr_manager_a, complaint_a):
     assert complaint_a.escalation == choices.Escalation.MANUFACTURER_CRC
 
 
+def test_it_refuses_texts_longer_than_the_api_takes_on_edit_move_and_note(
+    client, cr_manager_a, complaint_a
+):
+    login(client, cr_manager_a)
+    edit = {
+        "category": complaint_a.category,
+        "department": complaint_a.department,
+        "severity": complaint_a.severity,
+        "subject": complaint_a.subject,
+        "description": "长" * 4001,
+    }
+    response = client.post(reverse("complaints:edit", args=[complaint_a.pk]), edit)
+    assert response.status_code == 422 and response.context["form"].errors["description"]
+
+    complaint = advance(complaint_a, cr_manager_a, Action.ACKNOWLEDGE, Action.INVESTIGATE)
+    response = client.post(move_url(complaint), {"action": Action.PROPOSE, "solution": "长" * 4001})
+    assert response.status_code == 422
+    assert response.context["move_errors"]
+
+    response = client.post(reverse("complaints:note", args=[complaint.pk]), {"note": "长" * 2001})
+    assert response.status_code == 422
+    assert response.context["note_form"].errors["note"]
+    complaint.refresh_from_db()
+    assert complaint.state == State.INVESTIGATING
+    assert complaint.description != "长" * 4001
+
+
 def test_it_shows_the_follow_up_call_and_the_case_script(client, cr_manager_a, complaint_a):
     complaint_a.typical_case = choices.TypicalCase.WARRANTY_JUST_EXPIRED
     complaint_a.save()
