@@ -73,6 +73,14 @@ def test_it_refuses_bad_filters_with_422(api, cr_manager_a, complaints_a):
     assert "state" in field_errors(response)
 
 
+@pytest.mark.parametrize(
+    "params", [{"registered_from": "0001-01-01"}, {"registered_to": "9999-12-31"}]
+)
+def test_it_refuses_filter_dates_out_of_range_with_422(api, cr_manager_a, complaints_a, params):
+    response = api(cr_manager_a).get("/complaints", params)
+    assert set(field_errors(response)) == set(params)
+
+
 def test_it_shows_one_complaint_with_its_log_and_possible_moves(api, cr_manager_a, complaints_a):
     body = api(cr_manager_a).get(f"/complaints/{complaints_a[1].pk}").json()
     assert [e["action"] for e in body["events"]] == ["register", "escalate_crc"]

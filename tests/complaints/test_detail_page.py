@@ -1,8 +1,11 @@
 """The complaint page: who sees it, who moves it, refused moves, the log, the follow-up call,
 scripts and the customer's history, in a fixed number of queries."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from dcrc.care.choices import TaskKind
 from dcrc.complaints import choices, services
@@ -204,6 +207,33 @@ def test_it_corrects_the_intake_details(client, cr_manager_a, complaint_a):
     assert complaint_a.escalation == choices.Escalation.MANUFACTURER_CRC
 
 
+def test_it_refuses_texts_longer_than_the_api_takes_on_edit_move_and_note(
+    client, cr_manager_a, complaint_a
+):
+    login(client, cr_manager_a)
+    edit = {
+        "category": complaint_a.category,
+        "department": complaint_a.department,
+        "severity": complaint_a.severity,
+        "subject": complaint_a.subject,
+        "description": "长" * 4001,
+    }
+    response = client.post(reverse("complaints:edit", args=[complaint_a.pk]), edit)
+    assert response.status_code == 422 and response.context["form"].errors["description"]
+
+    complaint = advance(complaint_a, cr_manager_a, Action.ACKNOWLEDGE, Action.INVESTIGATE)
+    response = client.post(move_url(complaint), {"action": Action.PROPOSE, "solution": "长" * 4001})
+    assert response.status_code == 422
+    assert response.context["move_errors"]
+
+    response = client.post(reverse("complaints:note", args=[complaint.pk]), {"note": "长" * 2001})
+    assert response.status_code == 422
+    assert response.context["note_form"].errors["note"]
+    complaint.refresh_from_db()
+    assert complaint.state == State.INVESTIGATING
+    assert complaint.description != "长" * 4001
+
+
 def test_it_shows_the_follow_up_call_and_the_case_script(client, cr_manager_a, complaint_a):
     complaint_a.typical_case = choices.TypicalCase.WARRANTY_JUST_EXPIRED
     complaint_a.save()
@@ -228,6 +258,51 @@ def test_it_shows_the_follow_up_call_and_the_case_script(client, cr_manager_a, c
     assert 'data-testid="follow-up-state"' in html
     assert response.context["scripts"][0].case == choices.TypicalCase.WARRANTY_JUST_EXPIRED
     assert "善意维修" in html
+
+
+def test_it_shows_each_deadline_with_the_time_it_was_met_or_missed(
+    client, cr_manager_a, complaint_a
+):
+    complaint = advance(complaint_a, cr_manager_a, Action.ACKNOWLEDGE, Action.INVESTIGATE)
+    complaint = advance(complaint, cr_manager_a, Action.PROPOSE, solution="善意维修")
+    complaint = advance(complaint, cr_manager_a, Action.ACCEPT)
+    late = complaint.resolution_due + datetime.timedelta(days=2)
+    services.complaint_move(
+        complaint=complaint, action=Action.RESOLVE, by=cr_manager_a, at=late, resolution="已修复"
+    )
+    login(client, cr_manager_a)
+
+    html = client.get(detail(complaint)).content.decode()
+
+    complaint.refresh_from_db()
+    local = lambda moment: timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")  # noqa: E731
+    assert local(complaint.first_response_due) in html
+    assert local(complaint.resolution_due) in html
+    assert 'data-testid="responded-in-time"' in html and 'data-testid="responded-late"' not in html
+    assert 'data-testid="resolved-late"' in html and local(late) in html
+
+
+def test_it_disables_the_follow_up_confirmation_until_the_call_is_done(
+    client, cr_manager_a, complaint_a
+):
+    advance(
+        complaint_a,
+        cr_manager_a,
+        Action.ACKNOWLEDGE,
+        Action.INVESTIGATE,
+        Action.PROPOSE,
+        Action.ACCEPT,
+        Action.RESOLVE,
+        solution="善意维修",
+        resolution="已免费更换",
+    )
+    login(client, cr_manager_a)
+
+    html = client.get(detail(complaint_a)).content.decode()
+
+    assert 'data-testid="follow-up-waiting"' in html
+    button = html.split('data-testid="follow-up-waiting"')[1].split("</button>")[0]
+    assert "disabled" in button and 'data-testid="action-confirm_follow_up"' in button
 
 
 def test_it_shows_the_customers_earlier_complaints(

@@ -73,6 +73,18 @@ def test_it_shows_bad_dates_as_errors_not_500(client, cr_manager_a, care_a):
     assert response.context["form"].errors
 
 
+@pytest.mark.parametrize("start,end", [("0001-01-01", "0001-01-05"), ("9999-12-25", "9999-12-31")])
+def test_it_refuses_dates_out_of_range_on_the_page_and_the_export(
+    client, cr_manager_a, care_a, start, end
+):
+    response = page(client, cr_manager_a, start=start, end=end)
+    errors = response.context["form"].errors
+    assert errors["start"] and errors["end"]
+    assert "figures-filter-errors" in response.content.decode()
+    response = client.get(reverse("complaints:figures_export"), {"start": start, "end": end})
+    assert response.status_code == 200
+
+
 def test_it_tabulates_each_dealer_of_a_group(client, november, group, maker, group_manager):
     sister = DealerFactory(code="A002", short_name="佛山店", manufacturer=maker, group=group)
     sister_crm = UserFactory(role=Role.CR_MANAGER, dealers=[sister])

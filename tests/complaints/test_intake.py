@@ -174,6 +174,52 @@ def test_it_shows_errors_per_field_in_chinese_never_a_500(client, agent_a, care_
     assert Complaint.objects.count() == 0
 
 
+@pytest.mark.parametrize("phone", ["1234567", "12345678901", "400-800-1234"])
+def test_it_refuses_a_contact_phone_the_api_would_refuse(client, agent_a, care_a, phone):
+    login(client, agent_a)
+
+    response = client.post(NEW, intake_data(contact_name="陈先生", contact_phone=phone))
+
+    assert response.status_code == 422
+    assert response.context["form"].errors["contact_phone"]
+    assert Complaint.objects.count() == 0
+
+
+def test_it_refuses_an_unknown_caller_whose_typed_number_is_no_phone(client, agent_a, care_a):
+    login(client, agent_a)
+
+    response = client.post(NEW, intake_data(lookup="1234567", contact_name="陈先生"))
+
+    assert response.status_code == 422
+    assert response.context["form"].errors["contact_phone"]
+
+
+def test_it_normalises_the_contact_phone_as_the_api_does(client, agent_a, care_a):
+    login(client, agent_a)
+
+    client.post(NEW, intake_data(contact_name="陈先生", contact_phone="+86 139-1234-5678"))
+
+    assert Complaint.objects.get().contact_phone == "13912345678"
+
+
+def test_it_refuses_texts_longer_than_the_api_takes(client, agent_a, customer_a):
+    login(client, agent_a)
+
+    response = client.post(
+        NEW,
+        intake_data(
+            customer=customer_a.pk,
+            subject="长" * 201,
+            description="长" * 4001,
+            customer_demand="长" * 2001,
+        ),
+    )
+
+    assert response.status_code == 422
+    assert set(response.context["form"].errors) == {"subject", "description", "customer_demand"}
+    assert Complaint.objects.count() == 0
+
+
 def test_it_shows_a_service_refusal_on_the_form(client, agent_a, customer_a, care_a):
     """A vehicle of another customer (tampered form) is refused by the service per field."""
     other = make_vehicle(make_customer(care_a, name="李四", mobile="13700000000"))

@@ -50,6 +50,59 @@ def test_it_makes_one_meeting_per_dealer_and_week(meeting, care_a, cr_manager_a)
     assert "week_start" in error.value.message_dict
 
 
+def test_it_prepares_a_meeting_at_most_a_week_ahead(care_a, cr_manager_a):
+    week_ahead = TODAY + datetime.timedelta(days=7)
+    improvement.meeting_create(dealer=care_a, week_start=week_ahead, by=cr_manager_a, today=TODAY)
+
+    with pytest.raises(ValidationError) as error:
+        improvement.meeting_create(
+            dealer=care_a,
+            week_start=TODAY + datetime.timedelta(days=14),
+            by=cr_manager_a,
+            today=TODAY,
+        )
+
+    assert "week_start" in error.value.message_dict
+    assert WeeklyMeeting.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "held_at,accepted",
+    [
+        (MONDAY_10 - datetime.timedelta(hours=11), False),  # the Sunday before the week
+        (MONDAY_10, True),
+        (MONDAY_10 + datetime.timedelta(days=13), True),  # the Sunday a week after the week
+        (MONDAY_10 + datetime.timedelta(days=14), False),
+    ],
+)
+def test_it_takes_a_held_at_within_the_week_or_the_week_after(
+    meeting, cr_manager_a, held_at, accepted
+):
+    if accepted:
+        improvement.meeting_update(meeting=meeting, by=cr_manager_a, held_at=held_at)
+        meeting.refresh_from_db()
+        assert meeting.held_at == held_at
+    else:
+        with pytest.raises(ValidationError) as error:
+            improvement.meeting_update(meeting=meeting, by=cr_manager_a, held_at=held_at)
+        assert "held_at" in error.value.message_dict
+
+
+def test_it_shows_meeting_date_errors_on_the_fields(client, meeting, cr_manager_a):
+    login(client, cr_manager_a)
+    far = timezone.localdate() + datetime.timedelta(days=30)
+
+    response = client.post(reverse("complaints:meetings"), {"week_start": far.isoformat()})
+
+    assert response.status_code == 422
+    assert response.context["create_form"].errors["week_start"]
+
+    response = client.post(meeting.get_absolute_url(), {"held_at": "2026-12-31T10:00"})
+
+    assert response.status_code == 422
+    assert response.context["form"].errors["held_at"]
+
+
 def test_it_puts_the_previous_meetings_actions_up_for_review(
     meeting, care_a, cr_manager_a, service_manager_a
 ):
@@ -117,6 +170,28 @@ def test_it_creates_a_meeting_from_the_list(client, care_a, cr_manager_a):
 
     response = client.post(url, {"week_start": "2026-11-16"})
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_it_refuses_a_week_out_of_range(client, care_a, cr_manager_a, day):
+    login(client, cr_manager_a)
+
+    response = client.post(reverse("complaints:meetings"), {"week_start": day})
+
+    assert response.status_code == 422
+    assert response.context["create_form"].errors["week_start"]
+    assert not WeeklyMeeting.objects.exists()
+
+
+def test_it_refuses_a_held_at_out_of_range(client, meeting, cr_manager_a):
+    login(client, cr_manager_a)
+
+    response = client.post(meeting.get_absolute_url(), {"held_at": "0001-01-01T00:00"})
+
+    assert response.status_code == 422
+    assert response.context["form"].errors["held_at"]
+    meeting.refresh_from_db()
+    assert meeting.held_at is None
 
 
 def test_it_saves_minutes_and_adds_actions_on_the_meeting_page(

@@ -6,6 +6,8 @@ import io
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils.encoding import escape_uri_path
+from django.utils.translation import gettext
 from pypdf import PdfReader
 
 from dcrc.complaints import improvement
@@ -75,6 +77,17 @@ def test_it_exports_the_minutes_as_a_workbook(client, held, cr_manager_a):
     assert "建立交车前终检制度" in values
     assert "2026-11-20 15:00" in values
     assert "赵敏" not in values
+
+
+def test_it_names_the_download_in_the_user_s_language(client, held, cr_manager_a):
+    login(client, cr_manager_a)
+
+    response = client.get(reverse("complaints:meeting_export", args=[held.pk, "pdf"]))
+
+    name = f"{gettext('Weekly meeting minutes')}-{held.dealer.code}-{held.week_start:%Y%m%d}.pdf"
+    disposition = response["Content-Disposition"]
+    assert f"filename*=UTF-8''{escape_uri_path(name)}" in disposition
+    assert f'filename="minutes-{held.dealer.code}-{held.week_start:%Y%m%d}.pdf"' in disposition
 
 
 def test_it_does_not_log_the_download_as_personal_data(client, held, cr_manager_a):

@@ -55,24 +55,70 @@ def test_it_imports_a_months_items_with_the_overall_row(care_a, cr_manager_a):
     ]
 
 
-def test_it_reports_each_bad_row_and_keeps_the_good_ones(care_a, cr_manager_a):
-    result = survey_import(
-        care_a,
-        cr_manager_a,
-        [
-            ("S01", "预约便利性", 90, 92, "是"),
-            ("", "无编码", 90, 92, "是"),
-            ("S02", "服务顾问接待", "很好", 90, "是"),
-            ("S03", "休息区环境", 91, 90, "也许"),
-            ("S01", "重复", 80, 90, "否"),
-            ("S04", "交车准时", 89, "", "N"),
-        ],
-        month=NOVEMBER,
+def test_it_reports_every_bad_row_and_saves_nothing(care_a, cr_manager_a):
+    with pytest.raises(ValidationError) as raised:
+        survey_import(
+            care_a,
+            cr_manager_a,
+            [
+                ("S01", "预约便利性", 90, 92, "是"),
+                ("", "无编码", 90, 92, "是"),
+                ("S02", "服务顾问接待", "很好", 90, "是"),
+                ("S03", "休息区环境", 91, 90, "也许"),
+                ("S01", "重复", 80, 90, "否"),
+                ("S04", "交车准时", 89, "", "N"),
+            ],
+            month=NOVEMBER,
+        )
+
+    messages = raised.value.message_dict["file"]
+    assert [m.split("：")[0] for m in messages[1:]] == ["第 3 行", "第 4 行", "第 5 行", "第 6 行"]
+    assert "S01" in messages[4]
+    assert not SatisfactionSurvey.objects.exists() and not SurveyItem.objects.exists()
+
+
+def test_it_keeps_the_existing_month_whole_when_a_reimport_has_a_bad_row(care_a, cr_manager_a):
+    first = survey_import(care_a, cr_manager_a, rows(80, 85), month=NOVEMBER).survey
+
+    with pytest.raises(ValidationError) as raised:
+        survey_import(
+            care_a,
+            cr_manager_a,
+            [("S01", "预约便利性", 83, 92, "是"), ("S02", "接待", "x", 90, "是")],
+            month=NOVEMBER,
+            replace=True,
+        )
+
+    assert "第 3 行" in raised.value.message_dict["file"][1]
+    first.refresh_from_db()
+    assert first.overall_score is not None
+    assert sorted(first.items.values_list("code", "score")) == [
+        ("S01", Decimal("80.00")),
+        ("S02", Decimal("85.00")),
+        ("S03", Decimal("92.00")),
+    ]
+
+
+def test_it_refuses_to_replace_a_month_without_the_confirmation(care_a, cr_manager_a):
+    survey_import(care_a, cr_manager_a, rows(80, 85), month=NOVEMBER)
+
+    with pytest.raises(ValidationError) as raised:
+        survey_import(care_a, cr_manager_a, rows(90, 95), month=NOVEMBER)
+
+    assert raised.value.message_dict["month"]
+    assert SurveyItem.objects.get(code="S01").score == Decimal("80.00")
+
+
+def test_it_keeps_the_overall_score_when_the_new_file_has_none(care_a, cr_manager_a):
+    first = survey_import(care_a, cr_manager_a, rows(80, 85), month=NOVEMBER).survey
+    overall = first.overall_score
+
+    survey_import(
+        care_a, cr_manager_a, [("S01", "预约便利性", 83, 92, "是")], month=NOVEMBER, replace=True
     )
 
-    assert result.imported == 2
-    assert [number for number, _reason in result.errors] == [3, 4, 5, 6]
-    assert "S01" in result.errors[3][1]
+    first.refresh_from_db()
+    assert overall is not None and first.overall_score == overall
 
 
 def test_it_replaces_the_month_on_a_second_import_and_keeps_actions_linked(
@@ -87,6 +133,7 @@ def test_it_replaces_the_month_on_a_second_import_and_keeps_actions_linked(
         cr_manager_a,
         [("S01", "预约便利性", 83, 92, "是"), ("S09", "新项目", 70, 80, "是")],
         month=NOVEMBER,
+        replace=True,
     )
 
     assert SatisfactionSurvey.objects.count() == 1
@@ -180,15 +227,35 @@ def test_it_imports_through_the_form_and_shows_bad_rows(client, care_a, cr_manag
     )
 
     body = response.content.decode()
-    assert response.status_code == 200
-    assert 'id="import-errors"' in body and "<td>3</td>" in body
-    assert SurveyItem.objects.count() == 1
+    assert response.status_code == 422
+    assert "第 3 行" in body
+    assert not SurveyItem.objects.exists()
 
     response = client.post(
         reverse("complaints:survey_import"),
         {"kind": "csi", "month": "2026-11", "file": upload(b"nonsense", "x.txt")},
     )
     assert response.status_code == 422
+
+
+def test_it_asks_for_the_confirmation_to_replace_a_month_in_the_form(client, care_a, cr_manager_a):
+    login(client, cr_manager_a)
+    survey_import(care_a, cr_manager_a, rows(80, 85), month=NOVEMBER)
+    content = survey_xlsx([("S01", "预约便利性", 90, 92, "是")])
+    url = reverse("complaints:survey_import")
+
+    response = client.post(url, {"kind": "csi", "month": "2026-11", "file": upload(content)})
+
+    assert response.status_code == 422
+    assert response.context["form"].errors["month"]
+    assert SurveyItem.objects.count() == 3
+
+    response = client.post(
+        url, {"kind": "csi", "month": "2026-11", "file": upload(content), "replace": "on"}
+    )
+
+    assert response.status_code == 302
+    assert list(SurveyItem.objects.values_list("code", flat=True)) == ["S01"]
 
 
 def test_it_offers_a_sample_file_that_imports(client, care_a, cr_manager_a):

@@ -147,6 +147,24 @@ def test_it_reads_a_custom_period_and_rejects_a_reversed_one(client, week_data, 
     assert 'id="period-errors"' in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"kind": "week", "day": "0001-01-01"},
+        {"kind": "month", "day": "9999-12-31"},
+        {"kind": "custom", "start": "0001-01-01", "end": "0001-01-05"},
+    ],
+)
+def test_it_refuses_a_day_out_of_range_with_a_field_error(client, cr_manager_a, params):
+    login(client, cr_manager_a)
+
+    response = client.get(reverse("complaints:weak_points"), params)
+
+    assert response.status_code == 200
+    assert 'id="period-errors"' in response.content.decode()
+    assert set(response.context["form"].errors) <= {"day", "start", "end"}
+
+
 def test_it_refuses_an_agent(client, agent_a):
     login(client, agent_a)
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import ConfigDict
+from pydantic import AfterValidator, ConfigDict
 
 from dcrc.complaints import choices
 from dcrc.complaints.choices import Action
@@ -31,6 +31,7 @@ from dcrc.complaints.services import (
     manufacturer_staff,
 )
 from dcrc.core.choices import AccessAction
+from dcrc.core.forms import date_in_range
 from dcrc.core.models import Dealer, User
 from dcrc.core.services import personal_data_access_record
 from dcrc.customers import normalize
@@ -60,6 +61,18 @@ MOVES = [a for a in Action.values if a not in (Action.REGISTER, Action.ASSIGN, A
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 
 
+def _day_in_range(value: datetime.date) -> datetime.date:
+    try:
+        date_in_range(value)
+    except ValidationError as error:
+        raise ValueError(error.messages[0]) from None
+    return value
+
+
+# A day to filter by: a year far off would overflow once shifted to UTC.
+Day = Annotated[Date, AfterValidator(_day_in_range)]
+
+
 # --- parameters and inputs -----------------------------------------------------------------
 
 
@@ -72,10 +85,10 @@ class ComplaintListParams(PageParams):
     severity: Choice(choices.Severity) | None = None  # type: ignore[valid-type]
     important: bool | None = Field(None, description="Only important (or only other) ones.")
     escalated: bool | None = Field(None, description="Only escalated (or only other) ones.")
-    registered_from: Date | None = Field(
+    registered_from: Day | None = Field(
         None, description="Registered on or after this local day (YYYY-MM-DD)."
     )
-    registered_to: Date | None = Field(
+    registered_to: Day | None = Field(
         None, description="Registered on or before this local day (YYYY-MM-DD)."
     )
     unmask: bool = Field(

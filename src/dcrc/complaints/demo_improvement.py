@@ -123,6 +123,7 @@ def _surveys(dealer, by, today: datetime.date) -> None:
                 filename=f"{kind}-{month:%Y%m}.csv",
                 by=by,
                 overall_score=overall,
+                replace=True,
             )
 
 

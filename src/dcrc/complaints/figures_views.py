@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dcrc.care.kpis import Period
+from dcrc.core.forms import date_in_range
 
 from . import figures
 from .figures_export import figures_to_xlsx
@@ -27,8 +28,8 @@ class FiguresFilterForm(forms.Form):
         required=False,
         choices=[("", "")] + list(figures.PRESETS.items()),
     )
-    start = forms.DateField(label=gettext_lazy("From"), required=False)
-    end = forms.DateField(label=gettext_lazy("To"), required=False)
+    start = forms.DateField(label=gettext_lazy("From"), required=False, validators=[date_in_range])
+    end = forms.DateField(label=gettext_lazy("To"), required=False, validators=[date_in_range])
 
     def __init__(self, *args, today: datetime.date, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from dcrc.care.models import ContactTask, InboundCall
@@ -18,6 +19,16 @@ from .choices import Action
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 SHORT_TEXTAREA = forms.Textarea(attrs={"rows": 2})
 CHECKBOXES = forms.CheckboxSelectMultiple
+# The lengths the API accepts (dcrc.api.complaints), so both ways in take the same text.
+LONG_TEXT = 4000
+NOTE_TEXT = 2000
+
+
+def _phone_or_blank(text: str) -> str:
+    try:
+        return normalize.normalize_phone(text)
+    except ValidationError:
+        return ""
 
 
 def _blank(field_choices) -> list[tuple[str, str]]:
@@ -38,9 +49,11 @@ class ComplaintDetailsForm(forms.Form):
         label=_("Typical case"), choices=_blank(choices.TypicalCase.choices), required=False
     )
     subject = forms.CharField(label=_("Subject"), max_length=200)
-    description = forms.CharField(label=_("What the customer says"), widget=TEXTAREA)
+    description = forms.CharField(
+        label=_("What the customer says"), widget=TEXTAREA, max_length=LONG_TEXT
+    )
     customer_demand = forms.CharField(
-        label=_("Customer's demand"), widget=SHORT_TEXTAREA, required=False
+        label=_("Customer's demand"), widget=SHORT_TEXTAREA, required=False, max_length=NOTE_TEXT
     )
     important_flags = forms.MultipleChoiceField(
         label=_("Important because"),
@@ -135,10 +148,7 @@ class IntakeForm(ComplaintDetailsForm):
         phone = self.cleaned_data["contact_phone"].strip()
         if not phone:
             return ""
-        digits = normalize.phone_digits_query(phone)
-        if not digits or len(digits) < 7:
-            raise forms.ValidationError(_("Enter a phone number of at least 7 digits."))
-        return digits
+        return normalize.normalize_phone(phone)  # the check the API makes
 
     def clean(self):
         cleaned = super().clean()
@@ -151,7 +161,7 @@ class IntakeForm(ComplaintDetailsForm):
             # An unknown caller: the number typed in the lookup is their number.
             typed = re.sub(r"[\s\-()+]", "", cleaned.get("lookup", ""))
             if typed.isdigit() and len(typed) >= 7:
-                cleaned["contact_phone"] = normalize.phone_digits_query(typed)
+                cleaned["contact_phone"] = _phone_or_blank(typed)
         if customer is None and vehicle is None:
             if not cleaned.get("contact_name"):
                 self.add_error(
@@ -204,11 +214,21 @@ class MoveForm(forms.Form):
     """One step of the complaint's process; the service says what the step needs."""
 
     action = forms.ChoiceField(choices=Action.choices, widget=forms.HiddenInput)
-    note = forms.CharField(label=_("Why / remark"), widget=SHORT_TEXTAREA, required=False)
-    solution = forms.CharField(label=_("Solution"), widget=TEXTAREA, required=False)
-    resolution = forms.CharField(label=_("Result"), widget=TEXTAREA, required=False)
-    root_cause = forms.CharField(label=_("Root cause"), widget=TEXTAREA, required=False)
-    prevention = forms.CharField(label=_("Prevention"), widget=TEXTAREA, required=False)
+    note = forms.CharField(
+        label=_("Why / remark"), widget=SHORT_TEXTAREA, required=False, max_length=NOTE_TEXT
+    )
+    solution = forms.CharField(
+        label=_("Solution"), widget=TEXTAREA, required=False, max_length=LONG_TEXT
+    )
+    resolution = forms.CharField(
+        label=_("Result"), widget=TEXTAREA, required=False, max_length=LONG_TEXT
+    )
+    root_cause = forms.CharField(
+        label=_("Root cause"), widget=TEXTAREA, required=False, max_length=LONG_TEXT
+    )
+    prevention = forms.CharField(
+        label=_("Prevention"), widget=TEXTAREA, required=False, max_length=LONG_TEXT
+    )
     owner = forms.ModelChoiceField(
         label=_("Manufacturer owner"),
         queryset=User.objects.none(),
@@ -243,4 +263,4 @@ class AssignForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(label=_("Note"), widget=SHORT_TEXTAREA)
+    note = forms.CharField(label=_("Note"), widget=SHORT_TEXTAREA, max_length=NOTE_TEXT)

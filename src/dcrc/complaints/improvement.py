@@ -532,6 +532,35 @@ def meeting_agenda(*, dealer: Dealer, week_start: datetime.date, today: datetime
     }
 
 
+# A meeting is prepared at most a week ahead and held in its week or the week after.
+MEETING_AHEAD_DAYS = 7
+MEETING_LATE_DAYS = 7
+
+
+def held_at_check(week_start: datetime.date, held_at: datetime.datetime | None) -> None:
+    """Refuse a meeting time before its week or more than a week after the week's end."""
+    if held_at is None:
+        return
+    day = timezone.localtime(held_at).date()
+    last = week_start + datetime.timedelta(days=6 + MEETING_LATE_DAYS)
+    if day < week_start:
+        raise ValidationError(
+            {
+                "held_at": _("The meeting cannot be held before its week (from %(first)s).")
+                % {"first": week_start}
+            }
+        )
+    if day > last:
+        raise ValidationError(
+            {
+                "held_at": _(
+                    "The meeting must be held by %(last)s, a week after the end of its week."
+                )
+                % {"last": last}
+            }
+        )
+
+
 @transaction.atomic
 def meeting_create(
     *, dealer: Dealer, week_start: datetime.date, by: User, today: datetime.date | None = None
@@ -539,6 +568,19 @@ def meeting_create(
     """The weekly meeting of the week of `week_start` (any day of it), with its agenda."""
     today = today or timezone.localdate()
     monday = _monday(week_start)
+    if monday > today + datetime.timedelta(days=MEETING_AHEAD_DAYS):
+        raise ValidationError(
+            {
+                "week_start": _(
+                    "A meeting can be prepared at most %(days)s days ahead: choose a week "
+                    "starting by %(last)s."
+                )
+                % {
+                    "days": MEETING_AHEAD_DAYS,
+                    "last": today + datetime.timedelta(days=MEETING_AHEAD_DAYS),
+                }
+            }
+        )
     if WeeklyMeeting.objects.filter(dealer=dealer, week_start=monday).exists():
         raise ValidationError({"week_start": _("This week's meeting already exists.")})
     try:
@@ -597,6 +639,7 @@ def meeting_update(
     meeting = _draft(meeting)
     if chair is not None and not chair.dealers.filter(pk=meeting.dealer_id).exists():
         raise ValidationError({"chair": _("The chair must work at this dealer.")})
+    held_at_check(meeting.week_start, held_at)
     meeting.held_at = held_at
     meeting.location = location.strip()
     meeting.chair = chair

@@ -7,6 +7,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dcrc.core.forms import date_in_range
 from dcrc.core.models import Dealer, User
 
 from . import improvement
@@ -24,9 +25,18 @@ class PeriodForm(forms.Form):
     """A week or a month around `day`, or from/to dates."""
 
     kind = forms.ChoiceField(label=_("Period"), choices=PERIOD_KINDS, required=False)
-    day = forms.DateField(label=_("Day in the period"), required=False, widget=DATE_INPUT)
-    start = forms.DateField(label=_("From"), required=False, widget=DATE_INPUT)
-    end = forms.DateField(label=_("To"), required=False, widget=DATE_INPUT)
+    day = forms.DateField(
+        label=_("Day in the period"),
+        required=False,
+        widget=DATE_INPUT,
+        validators=[date_in_range],
+    )
+    start = forms.DateField(
+        label=_("From"), required=False, widget=DATE_INPUT, validators=[date_in_range]
+    )
+    end = forms.DateField(
+        label=_("To"), required=False, widget=DATE_INPUT, validators=[date_in_range]
+    )
 
     def __init__(self, *args, today: datetime.date, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,12 +79,15 @@ class MeetingCreateForm(forms.Form):
     week_start = forms.DateField(
         label=_("Week of"),
         widget=DATE_INPUT,
+        validators=[date_in_range],
         help_text=_("Any day of the week; the meeting is filed under its Monday."),
     )
 
 
 class MeetingForm(forms.Form):
-    held_at = forms.DateTimeField(label=_("Held at"), required=False, widget=DATETIME_INPUT)
+    held_at = forms.DateTimeField(
+        label=_("Held at"), required=False, widget=DATETIME_INPUT, validators=[date_in_range]
+    )
     location = forms.CharField(label=_("Location"), max_length=100, required=False)
     chair = _staff_field(_("Chair"), required=False)
     staff = forms.ModelMultipleChoiceField(
@@ -203,4 +216,9 @@ class SurveyImportForm(forms.Form):
     file = forms.FileField(
         label=_("File (XLSX or CSV)"),
         help_text=_("Columns: item code, item, score, target, key item (是/否)."),
+    )
+    replace = forms.BooleanField(
+        label=_("Replace the existing results of that month"),
+        required=False,
+        help_text=_("Needed when the month was imported before; nothing is saved otherwise."),
     )

@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import escape_uri_path
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -252,10 +253,10 @@ def meeting_export(request, pk, fmt):
     else:
         raise Http404
     response = HttpResponse(body, content_type=content_type)
-    from django.utils.encoding import escape_uri_path
-
+    # The Chinese name (DCRC周度例会纪要-…) and a plain one for clients that cannot read it.
+    plain = f"minutes-{meeting.dealer.code}-{meeting.week_start:%Y%m%d}.{fmt}"
     response["Content-Disposition"] = (
-        f"attachment; filename*=UTF-8''{escape_uri_path(filename)}.{fmt}"
+        f"attachment; filename=\"{plain}\"; filename*=UTF-8''{escape_uri_path(filename)}.{fmt}"
     )
     return response
 
@@ -491,6 +492,7 @@ def survey_import(request):
                 filename=upload.name,
                 by=request.user,
                 overall_score=form.cleaned_data["overall_score"],
+                replace=form.cleaned_data["replace"],
             )
         except ValidationError as error:
             form_errors_apply(form, error)

@@ -117,12 +117,14 @@ def survey_import(
     filename: str,
     by: User,
     overall_score: Decimal | None = None,
+    replace: bool = False,
 ) -> ImportResult:
     """Import one month's CSI or SSI results of a dealer from XLSX or CSV.
 
-    Good rows are kept, each bad row is reported with its number and reason. A second import
-    of the same month replaces that month's items: items are matched by their code, so that
-    the actions linked to an item stay linked.
+    All or nothing: when any row is bad, every bad row is reported with its number and reason
+    and nothing is saved. A second import of the same month replaces that month's items only
+    when `replace` is given: items are matched by their code, so that the actions linked to an
+    item stay linked; without an overall score the month keeps the one it had.
     """
     if kind not in SurveyKind.values:
         raise ValidationError({"kind": _("Choose CSI or SSI.")})
@@ -190,22 +192,45 @@ def survey_import(
             }
         except (IndexError, ValueError):
             result.errors.append((number, _("The row cannot be read.")))
+    reasons = [
+        _("Row %(row)s: %(reason)s") % {"row": number, "reason": reason}
+        for number, reason in result.errors
+    ]
+    if result.errors:
+        raise ValidationError(
+            {"file": [_("Nothing was imported: correct these rows and import again."), *reasons]}
+        )
     if not items:
-        reasons = [
-            _("Row %(row)s: %(reason)s") % {"row": number, "reason": reason}
-            for number, reason in result.errors[:20]
-        ]
-        raise ValidationError({"file": [_("No item could be imported."), *reasons]})
-    survey, _created = SatisfactionSurvey.objects.update_or_create(
-        dealer=dealer,
-        kind=kind,
-        month=month,
-        defaults={
-            "overall_score": overall,
-            "source_name": filename[:200],
-            "imported_by": by,
-        },
+        raise ValidationError({"file": [_("No item could be imported.")]})
+    survey = (
+        SatisfactionSurvey.objects.select_for_update()
+        .filter(dealer=dealer, kind=kind, month=month)
+        .first()
     )
+    if survey is not None and not replace:
+        raise ValidationError(
+            {
+                "month": _(
+                    "This month already has results. Tick “replace the existing results of "
+                    "that month” to import it again."
+                )
+            }
+        )
+    if survey is None:
+        survey = SatisfactionSurvey.objects.create(
+            dealer=dealer,
+            kind=kind,
+            month=month,
+            overall_score=overall,
+            source_name=filename[:200],
+            imported_by=by,
+        )
+    else:
+        if overall is not None:
+            survey.overall_score = overall
+        survey.source_name = filename[:200]
+        survey.imported_by = by
+        survey.save(update_fields=["overall_score", "source_name", "imported_by", "imported_at"])
     existing = {item.code: item for item in survey.items.all()}
     result.removed, _deleted = survey.items.exclude(code__in=items).delete()
     changed = []

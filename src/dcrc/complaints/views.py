@@ -195,6 +195,10 @@ def _detail(
         "response_overdue": complaint.first_response_at is None
         and complaint.first_response_due < now,
         "resolution_overdue": complaint.state in ACTIVE_STATES and complaint.resolution_due < now,
+        # As the service's confirm_follow_up checks: the call is done and reached the customer.
+        "follow_up_reached": complaint.follow_up_task is not None
+        and complaint.follow_up_task.state == "done"
+        and complaint.follow_up_task.last_outcome == "reached",
         "events": selectors.complaint_events(complaint=complaint),
         "flag_labels": [
             ImportantFlag(flag).label

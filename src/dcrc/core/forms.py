@@ -1,6 +1,9 @@
 """What every form of the product shares."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 def form_errors_apply(form, error: ValidationError) -> None:
@@ -11,3 +14,17 @@ def form_errors_apply(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, field_messages)
     else:
         form.add_error(None, error.messages)
+
+
+# Dates a user may type: year 1 or 9999 would overflow once shifted to UTC or a week away.
+DATE_MIN_YEAR, DATE_MAX_YEAR = 1990, 2100
+
+
+def date_in_range(value: datetime.date | None) -> None:
+    """Refuse a date (or date and time) outside the years 1990–2100."""
+    if value is not None and not DATE_MIN_YEAR <= value.year <= DATE_MAX_YEAR:
+        raise ValidationError(
+            _("Enter a date between the years %(first)s and %(last)s."),
+            code="date_range",
+            params={"first": DATE_MIN_YEAR, "last": DATE_MAX_YEAR},
+        )
