@@ -16,6 +16,8 @@ pytestmark = pytest.mark.django_db
 URL = "/complaints/settings/"
 
 VALID = {
+    "business_hours_start": "08:00",
+    "business_hours_end": "20:00",
     "first_response_hours": "12",
     "resolution_hours_low": "168",
     "resolution_hours_medium": "72",
@@ -44,6 +46,7 @@ def test_it_saves_the_settings(client, cr_manager_a, dealer_a):
     assert settings.resolution_hours_critical == 8
     assert settings.large_loss_amount == Decimal("20000")
     assert settings.notify_by_email and not settings.notify_by_sms
+    assert (settings.business_hours_start.hour, settings.business_hours_end.hour) == (8, 20)
 
 
 @pytest.mark.parametrize(
@@ -54,6 +57,8 @@ def test_it_saves_the_settings(client, cr_manager_a, dealer_a):
         ("resolution_hours_high", "abc"),
         ("large_loss_amount", "-5"),
         ("manufacturer_email", "not an address"),
+        ("business_hours_end", "07:00"),
+        ("business_hours_start", "25:00"),
     ],
 )
 def test_it_refuses_bad_values_on_their_field(client, cr_manager_a, dealer_a, field, value):

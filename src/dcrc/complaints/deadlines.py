@@ -1,19 +1,19 @@
 """When a complaint must be answered and resolved.
 
 A deadline is the registration time plus the configured hours on the clock. Nobody answers a
-complaint at night or on a day off, so a deadline that falls outside the dealer's office hours
-or on a day off (a weekend that is not a make-up working day, a public holiday, a day the
-holiday table closes) moves to the next opening of the office.
+complaint at night or on a public holiday, so a deadline that falls outside the dealer's
+complaint-handling hours (Complaints settings, 08:30–18:00 by default) or on a public holiday
+(chinese-calendar, with the holiday table over it) moves to the next opening. Weekends are
+working days, as they are for the contact center: a 4S store opens on Saturdays and Sundays.
 """
 
 from __future__ import annotations
 
 import datetime
 
-import chinese_calendar
 from django.utils import timezone
 
-from dcrc.care.calendar import care_settings, holiday_overrides
+from dcrc.care.calendar import holiday_name_in, holiday_overrides
 
 # A holiday table closing more than this many days in a row is a data error, not a reason to
 # loop for ever.
@@ -21,21 +21,17 @@ _MAX_DAYS_CLOSED = 60
 
 
 def is_office_day(day: datetime.date, overrides: dict[datetime.date, tuple[bool, str]]) -> bool:
-    override = overrides.get(day)
-    if override is not None:
-        return override[0]
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:  # the package stops at the last year it knows
-        return day.weekday() < 5
+    return holiday_name_in(day, overrides) is None
 
 
 def next_office_moment(*, dealer_id: int, moment: datetime.datetime) -> datetime.datetime:
-    """`moment` itself when the office is open then, else the next opening of the office."""
-    settings = care_settings(dealer_id)
+    """`moment` itself when complaints are handled then, else the next opening."""
+    from .services import complaint_settings
+
+    settings = complaint_settings(dealer_id)
     overrides = holiday_overrides(dealer_id)
     local = timezone.localtime(moment)
-    opens, closes = settings.office_hours_start, settings.office_hours_end
+    opens, closes = settings.business_hours_start, settings.business_hours_end
     day = local.date()
     if is_office_day(day, overrides) and opens <= local.time() < closes:
         return moment
@@ -49,5 +45,5 @@ def next_office_moment(*, dealer_id: int, moment: datetime.datetime) -> datetime
 
 
 def deadline_after(*, dealer_id: int, start: datetime.datetime, hours: int) -> datetime.datetime:
-    """`hours` after `start`, moved to the next office opening when it falls while closed."""
+    """`hours` after `start`, moved to the next opening when it falls while closed."""
     return next_office_moment(dealer_id=dealer_id, moment=start + datetime.timedelta(hours=hours))

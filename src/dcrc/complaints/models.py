@@ -40,6 +40,12 @@ class ComplaintSettings(models.Model):
     resolution_hours_critical = models.PositiveSmallIntegerField(
         _("critical: resolve within (hours)"), default=24
     )
+    # When the dealer answers complaints: every day but public holidays (a 4S store opens at
+    # weekends), in these hours. Deadlines that fall outside move to the next opening.
+    business_hours_start = models.TimeField(
+        _("complaints handled from"), default=datetime.time(8, 30)
+    )
+    business_hours_end = models.TimeField(_("complaints handled until"), default=datetime.time(18))
     large_loss_amount = models.DecimalField(
         _("a loss above this amount is important (CNY)"),
         max_digits=12,
@@ -57,6 +63,12 @@ class ComplaintSettings(models.Model):
 
     class Meta:
         verbose_name = _("complaint settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(business_hours_end__gt=models.F("business_hours_start")),
+                name="complaint_business_hours",
+            ),
+        ]
         verbose_name_plural = _("complaint settings")
 
     def __str__(self) -> str:

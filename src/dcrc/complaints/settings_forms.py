@@ -22,6 +22,17 @@ class ComplaintSettingsForm(forms.ModelForm):
     class Meta:
         model = ComplaintSettings
         fields = list(EDITABLE)
+        widgets = {
+            "business_hours_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "business_hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        opens, closes = cleaned.get("business_hours_start"), cleaned.get("business_hours_end")
+        if opens and closes and closes <= opens:
+            self.add_error("business_hours_end", _("The end must come after the start."))
+        return cleaned
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

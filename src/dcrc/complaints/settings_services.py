@@ -21,6 +21,8 @@ HOURS_FIELDS = (
 )
 EDITABLE = (
     *HOURS_FIELDS,
+    "business_hours_start",
+    "business_hours_end",
     "large_loss_amount",
     "manufacturer_email",
     "notify_by_email",
@@ -47,6 +49,9 @@ def complaint_settings_update(*, dealer: Dealer, by: User, **fields: Any) -> Com
                 _("Enter a whole number from %(low)s to %(high)s.")
                 % {"low": MIN_HOURS, "high": MAX_HOURS}
             ]
+    opens, closes = fields.get("business_hours_start"), fields.get("business_hours_end")
+    if opens is not None and closes is not None and closes <= opens:
+        errors["business_hours_end"] = [_("The end must come after the start.")]
     amount = fields.get("large_loss_amount")
     if amount is not None and amount <= 0:
         errors["large_loss_amount"] = [_("Enter an amount above zero.")]
