@@ -22,7 +22,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dcrc.core.forms import form_errors_apply
+from dcrc.core.forms import form_errors_apply, form_submit
 from dcrc.core.tenancy import scoped_dealer_ids
 
 from . import improvement, minutes_export, surveys
@@ -393,16 +393,15 @@ def action_detail(request, pk):
 def action_start(request, pk):
     action = _action_for(request, pk)
     form = ActionStartForm(request.POST)
-    if form.is_valid():
-        try:
-            improvement.improvement_action_update(
-                action=action, by=request.user, due_date=form.cleaned_data["due_date"]
-            )
-        except ValidationError as error:
-            form_errors_apply(form, error)
-        else:
-            messages.success(request, _("Action in progress."))
-            return redirect("complaints:action", pk=action.pk)
+    started = form_submit(
+        form,
+        lambda: improvement.improvement_action_update(
+            action=action, by=request.user, due_date=form.cleaned_data["due_date"]
+        ),
+    )
+    if started:
+        messages.success(request, _("Action in progress."))
+        return redirect("complaints:action", pk=action.pk)
     return _action_page(request, action, forms={"start_form": form}, status=422)
 
 
@@ -411,16 +410,15 @@ def action_start(request, pk):
 def action_done(request, pk):
     action = _action_for(request, pk)
     form = ActionDoneForm(request.POST)
-    if form.is_valid():
-        try:
-            improvement.improvement_action_done(
-                action=action, by=request.user, note=form.cleaned_data["note"]
-            )
-        except ValidationError as error:
-            form_errors_apply(form, error)
-        else:
-            messages.success(request, _("Reported done; the DCRC will verify it."))
-            return redirect("complaints:action", pk=action.pk)
+    done = form_submit(
+        form,
+        lambda: improvement.improvement_action_done(
+            action=action, by=request.user, note=form.cleaned_data["note"]
+        ),
+    )
+    if done:
+        messages.success(request, _("Reported done; the DCRC will verify it."))
+        return redirect("complaints:action", pk=action.pk)
     return _action_page(request, action, forms={"done_form": form}, status=422)
 
 
@@ -430,16 +428,15 @@ def action_done(request, pk):
 def action_verify(request, pk):
     action = _action_for(request, pk)
     form = ActionVerifyForm(request.POST)
-    if form.is_valid():
-        try:
-            improvement.improvement_action_verify(
-                action=action, by=request.user, **form.cleaned_data
-            )
-        except ValidationError as error:
-            form_errors_apply(form, error)
-        else:
-            messages.success(request, _("Verification recorded."))
-            return redirect("complaints:action", pk=action.pk)
+    verified = form_submit(
+        form,
+        lambda: improvement.improvement_action_verify(
+            action=action, by=request.user, **form.cleaned_data
+        ),
+    )
+    if verified:
+        messages.success(request, _("Verification recorded."))
+        return redirect("complaints:action", pk=action.pk)
     return _action_page(request, action, forms={"verify_form": form}, status=422)
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dcrc.core.forms import form_errors_apply
+from dcrc.core.forms import form_errors_apply, form_submit
 from dcrc.core.tenancy import scoped_dealer_ids
 from dcrc.customers.models import Customer, Vehicle
 
@@ -246,19 +246,18 @@ def complaint_move(request, pk):
     staff = services.manufacturer_staff(complaint.dealer) if escalating else []
     action = request.POST.get("action", "")
     form = _move_form(request.POST, action=action if action.isidentifier() else "x", staff=staff)
-    if form.is_valid():
-        try:
-            services.complaint_move(
-                complaint=complaint, by=request.user, **form.service_arguments()
-            )
-        except ValidationError as error:
-            form_errors_apply(form, error)
-        else:
-            messages.success(
-                request,
-                _("%(action)s: done.") % {"action": Action(form.cleaned_data["action"]).label},
-            )
-            return redirect(complaint)
+    moved = form_submit(
+        form,
+        lambda: services.complaint_move(
+            complaint=complaint, by=request.user, **form.service_arguments()
+        ),
+    )
+    if moved:
+        messages.success(
+            request,
+            _("%(action)s: done.") % {"action": Action(form.cleaned_data["action"]).label},
+        )
+        return redirect(complaint)
     return _detail(request, complaint, move_form=form, status=422)
 
 
@@ -270,14 +269,15 @@ def complaint_assign(request, pk):
     form = AssignForm(
         request.POST, handlers=selectors.dealer_handlers(dealer_ids=[complaint.dealer_id])
     )
-    if form.is_valid():
-        try:
-            services.complaint_assign(complaint=complaint, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form_errors_apply(form, error)
-        else:
-            messages.success(request, _("Handler changed."))
-            return redirect(complaint)
+    assigned = form_submit(
+        form,
+        lambda: services.complaint_assign(
+            complaint=complaint, by=request.user, **form.cleaned_data
+        ),
+    )
+    if assigned:
+        messages.success(request, _("Handler changed."))
+        return redirect(complaint)
     return _detail(request, complaint, assign_form=form, status=422)
 
 
@@ -312,14 +312,15 @@ def complaint_link_customer(request, pk):
 def complaint_note(request, pk):
     complaint = _complaint_or_404(request, pk)
     form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            services.complaint_note_add(complaint=complaint, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form_errors_apply(form, error)
-        else:
-            messages.success(request, _("Note added."))
-            return redirect(complaint)
+    noted = form_submit(
+        form,
+        lambda: services.complaint_note_add(
+            complaint=complaint, by=request.user, **form.cleaned_data
+        ),
+    )
+    if noted:
+        messages.success(request, _("Note added."))
+        return redirect(complaint)
     return _detail(request, complaint, note_form=form, status=422)
 
 

@@ -1,6 +1,7 @@
 """What every form of the product shares."""
 
 import datetime
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -28,3 +29,16 @@ def date_in_range(value: datetime.date | None) -> None:
             code="date_range",
             params={"first": DATE_MIN_YEAR, "last": DATE_MAX_YEAR},
         )
+
+
+def form_submit(form, run: Callable[[], object]) -> bool:
+    """Validate `form`, then `run()` the service with its cleaned data. A ValidationError the
+    service raises goes on the form. True when the form and the service both took it."""
+    if not form.is_valid():
+        return False
+    try:
+        run()
+    except ValidationError as error:
+        form_errors_apply(form, error)
+        return False
+    return True
