@@ -56,6 +56,46 @@ def technician_a(dealer_a):
 
 
 @pytest.fixture
+def advisor_a(dealer_a):
+    return UserFactory(
+        username="advisor_a",
+        display_name="服务顾问李明",
+        role=Role.SERVICE_ADVISOR,
+        dealers=[dealer_a],
+    )
+
+
+@pytest.fixture
+def dispatcher_a(dealer_a):
+    return UserFactory(username="dispatcher_a", role=Role.DISPATCHER, dealers=[dealer_a])
+
+
+@pytest.fixture
+def qc_a(dealer_a):
+    return UserFactory(username="qc_a", role=Role.QC_INSPECTOR, dealers=[dealer_a])
+
+
+@pytest.fixture
+def warehouse_keeper_a(dealer_a):
+    return UserFactory(username="warehouse_a", role=Role.WAREHOUSE_KEEPER, dealers=[dealer_a])
+
+
+@pytest.fixture
+def cashier_a(dealer_a):
+    return UserFactory(username="cashier_a", role=Role.CASHIER, dealers=[dealer_a])
+
+
+@pytest.fixture
+def service_manager_a(dealer_a):
+    return UserFactory(username="svcmgr_a", role=Role.SERVICE_MANAGER, dealers=[dealer_a])
+
+
+@pytest.fixture
+def advisor_b(dealer_b):
+    return UserFactory(username="advisor_b", role=Role.SERVICE_ADVISOR, dealers=[dealer_b])
+
+
+@pytest.fixture
 def agent_b(dealer_b):
     return UserFactory(username="agent_b", role=Role.DCRC_AGENT, dealers=[dealer_b])
 

@@ -101,3 +101,68 @@ def make_vehicle(owner, **fields):
     fields.setdefault("series", "帕萨特")
     fields.setdefault("purchase_date", datetime.date(2023, 5, 1))
     return services.vehicle_create(owner=owner, **fields)
+
+
+# --- after-sales: catalogue and stock -----------------------------------------------------
+
+
+def make_warehouse(dealer: Dealer, **fields):
+    from dcrc.parts.models import Warehouse
+
+    fields.setdefault("code", "MAIN")
+    fields.setdefault("name", "主仓库")
+    fields.setdefault("is_default", not Warehouse.objects.filter(dealer=dealer).exists())
+    return Warehouse.objects.create(dealer=dealer, **fields)
+
+
+_part_codes = itertools.count(1)
+
+
+def make_part(dealer: Dealer, **fields):
+    from decimal import Decimal
+
+    from dcrc.parts.models import Part
+
+    fields.setdefault("code", f"P{next(_part_codes):06d}")
+    fields.setdefault("name", "机油滤清器")
+    fields.setdefault("unit", "个")
+    fields.setdefault("sale_price", Decimal("68.00"))
+    fields.setdefault("cost_price", Decimal("40.00"))
+    fields.setdefault("default_bin", "A-01-01")
+    return Part.objects.create(dealer=dealer, **fields)
+
+
+def make_labour_item(dealer: Dealer, **fields):
+    from decimal import Decimal
+
+    from dcrc.service.choices import StationKind
+    from dcrc.service.models import LabourItem
+
+    fields.setdefault("code", f"L{next(_part_codes):05d}")
+    fields.setdefault("name", "更换机油机滤")
+    fields.setdefault("work_type", StationKind.MAINTENANCE)
+    fields.setdefault("standard_hours", Decimal("0.50"))
+    fields.setdefault("rate", Decimal("180.00"))
+    return LabourItem.objects.create(dealer=dealer, **fields)
+
+
+def make_station(dealer: Dealer, **fields):
+    from dcrc.service.choices import StationKind
+    from dcrc.service.models import Station
+
+    fields.setdefault("kind", StationKind.MAINTENANCE)
+    fields.setdefault("code", f"S{next(_part_codes):04d}")
+    fields.setdefault("name", "快保工位")
+    technicians = fields.pop("technicians", [])
+    station = Station.objects.create(dealer=dealer, **fields)
+    station.technicians.set(technicians)
+    return station
+
+
+def stock_put(part, warehouse, quantity, by, bin: str = ""):
+    """Receive `quantity` of a part, through the receiving service."""
+    from decimal import Decimal
+
+    from dcrc.parts.stock import stock_receive
+
+    return stock_receive(part=part, warehouse=warehouse, quantity=Decimal(quantity), by=by, bin=bin)

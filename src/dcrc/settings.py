@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "dcrc.customers",
     "dcrc.care",
     "dcrc.complaints",
+    "dcrc.parts",
+    "dcrc.service",
 ]
 
 MIDDLEWARE = [

@@ -356,6 +356,16 @@ def vehicle_plans_refresh(*, dealer_id: int, since: datetime.datetime | None) ->
     return total
 
 
+def vehicle_plan_refresh(*, vehicle: Vehicle) -> int:
+    """Recompute one vehicle's plan now, e.g. when a repair order releases it.
+
+    Its visit has just saved the vehicle, so the vehicles changed since that moment are
+    this one (and any edited in the same instant, whose plans are due anyway).
+    """
+    changed_at = Vehicle.objects.values_list("updated_at", flat=True).get(pk=vehicle.pk)
+    return vehicle_plans_refresh(dealer_id=vehicle.dealer_id, since=changed_at)
+
+
 PLAN_COLUMNS = [
     "vehicle",
     "dealer_id",

@@ -20,6 +20,7 @@ from django_fsm import can_proceed
 
 from dcrc.core.models import Dealer, User
 from dcrc.customers.choices import ContactPreference, PreferredCallWindow
+from dcrc.customers.models import ServiceVisit
 from dcrc.customers.services import customer_update
 
 from . import calendar, selectors, sms
@@ -513,4 +514,43 @@ def task_close(
         task.notes = "\n".join(filter(None, [task.notes, f"{by}: {notes}"]))
     task.cancel(reason=reason, by=by, at=now)
     task.save()
+    return task
+
+
+def service_callback_ensure(*, visit: ServiceVisit) -> ContactTask | None:
+    """The post-service callback of a visit, queued the moment the vehicle is released.
+
+    The same task the daily planner makes (same source key, so it never makes a second):
+    due `offset_days` after the visit under the dealer's rule, by SMS for customers who
+    take SMS only, none for those who want no contact or when the rule is off.
+    """
+    from .defaults import care_defaults_ensure
+
+    care_defaults_ensure(dealer_id=visit.dealer_id)
+    rule = CareRule.objects.filter(
+        dealer_id=visit.dealer_id, kind=TaskKind.SERVICE_CALLBACK, enabled=True
+    ).first()
+    customer = visit.customer
+    if rule is None or customer.contact_preference == ContactPreference.NONE:
+        return None
+    if customer.merged_into_id is not None:
+        return None
+    due_from = visit.visit_date + datetime.timedelta(days=rule.offset_days)
+    channel = Channel.SMS if customer.contact_preference == ContactPreference.SMS else rule.channel
+    task, _created = ContactTask.objects.get_or_create(
+        dealer_id=visit.dealer_id,
+        kind=TaskKind.SERVICE_CALLBACK,
+        source_key=str(visit.pk),
+        defaults={
+            "state": TaskState.OPEN,
+            "channel": channel,
+            "priority": rule.priority,
+            "due_from": due_from,
+            "due_until": due_from + datetime.timedelta(days=max(rule.window_days, 1) - 1),
+            "due_date": visit.visit_date,
+            "customer_id": visit.customer_id,
+            "vehicle_id": visit.vehicle_id,
+            "source_visit": visit,
+        },
+    )
     return task
