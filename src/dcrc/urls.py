@@ -30,6 +30,8 @@ urlpatterns = [
     path("customers/", include("dcrc.customers.urls")),
     path("care/", include("dcrc.care.urls")),
     path("complaints/", include("dcrc.complaints.urls")),
+    path("service/", include("dcrc.service.urls")),
+    path("parts/", include("dcrc.parts.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

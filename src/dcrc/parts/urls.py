@@ -1,0 +1,4 @@
+"""Parts warehouse URLs."""
+
+app_name = "parts"
+urlpatterns: list = []

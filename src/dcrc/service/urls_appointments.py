@@ -1,0 +1,3 @@
+"""URLs of appointments (included by service/urls.py under the "service" namespace)."""
+
+urlpatterns: list = []
