@@ -604,7 +604,8 @@ def repair_order_confirm(
     }
     if order.state == OrderState.ESTIMATED:
         return order_step(order, action=OrderAction.CONFIRM, by=by, at=now, update_fields=values)
-    if not order.awaiting_confirmation or order.state not in EDITABLE_STATES:
+    reconfirmable = order.confirmed_at is not None and order.state in EDITABLE_STATES
+    if not (reconfirmable and order.awaiting_confirmation):
         raise _refuse(order, OrderAction.CONFIRM)
     for field, value in values.items():
         setattr(order, field, value)
