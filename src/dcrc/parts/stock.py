@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -220,13 +220,13 @@ def reservation_release(*, reservation: Reservation, by: User) -> Reservation:
 
 def _order_reservations(line: PartLine, warehouse: Warehouse):
     order = line.order
-    reservations = Reservation.objects.select_for_update().filter(
-        part_id=line.part_id, warehouse=warehouse, state=ReservationState.RESERVED
-    )
-    own = reservations.filter(repair_order=order)
+    own = Q(repair_order=order)
     if order.appointment_id:
-        own = own | reservations.filter(appointment_id=order.appointment_id)
-    return list(own.order_by("pk"))
+        own |= Q(appointment_id=order.appointment_id)
+    reservations = Reservation.objects.select_for_update().filter(
+        own, part_id=line.part_id, warehouse=warehouse, state=ReservationState.RESERVED
+    )
+    return list(reservations.order_by("pk"))
 
 
 @transaction.atomic

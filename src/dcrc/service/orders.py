@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -243,9 +243,37 @@ def repair_order_open(
         raise ValidationError(errors)
     if odometer < vehicle.mileage:
         mileage_correct(vehicle=vehicle, new_mileage=odometer, reason=correction_reason, by=by)
-    labour_pct, parts_pct = _membership_discounts(vehicle, business_type, now.date())
+    labour_pct, parts_pct = _membership_discounts(vehicle, business_type, timezone.localdate(now))
+    try:
+        with transaction.atomic():  # a double-clicked submit meets the one-open-order rule
+            order = _order_create(
+                vehicle=vehicle,
+                by=by,
+                advisor=advisor,
+                appointment=appointment,
+                odometer=odometer,
+                now=now,
+                labour_pct=labour_pct,
+                parts_pct=parts_pct,
+                values=values,
+            )
+    except IntegrityError:
+        raise ValidationError(
+            {"vehicle": [_("This vehicle already has an open repair order.")]}
+        ) from None
+    if appointment is not None:
+        Appointment.objects.filter(pk=appointment.pk).update(
+            state=AppointmentState.ARRIVED, updated_at=now
+        )
+    order_event(order, action=OrderAction.OPEN, by=by, at=now)
+    return order
+
+
+def _order_create(
+    *, vehicle, by, advisor, appointment, odometer, now, labour_pct, parts_pct, values
+) -> RepairOrder:
     number = sequence_next(dealer=Dealer(pk=vehicle.dealer_id), name="repair_order")[0]
-    order = RepairOrder.objects.create(
+    return RepairOrder.objects.create(
         dealer_id=vehicle.dealer_id,
         number=f"RO{timezone.localdate(now):%y%m}{number:05d}",
         appointment=appointment,
@@ -262,12 +290,6 @@ def repair_order_open(
             if value is not None
         },
     )
-    if appointment is not None:
-        Appointment.objects.filter(pk=appointment.pk).update(
-            state=AppointmentState.ARRIVED, updated_at=now
-        )
-    order_event(order, action=OrderAction.OPEN, by=by, at=now)
-    return order
 
 
 @transaction.atomic
