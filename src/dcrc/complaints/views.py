@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from dcrc.core.forms import form_errors_apply, form_submit
 from dcrc.core.tenancy import scoped_dealer_ids
 from dcrc.customers.models import Customer, Vehicle
+from dcrc.customers.selectors import customer_lookup
 
 from . import selectors, services
 from .choices import ACTIVE_STATES, Action, ImportantFlag
@@ -83,9 +84,7 @@ def complaint_new(request):
         query = initial.get("lookup", "")
         chosen_customer = str(prefill.customer.pk) if prefill.customer else ""
         chosen_vehicle = str(prefill.vehicle.pk) if prefill.vehicle else ""
-    lookup = selectors.intake_lookup(
-        dealer_ids=dealer_ids, query=query, chosen=_int(chosen_customer)
-    )
+    lookup = customer_lookup(dealer_ids=dealer_ids, query=query, chosen=_int(chosen_customer))
     context = {
         "form": form,
         "prefill": prefill,
@@ -101,7 +100,7 @@ def complaint_new(request):
 @can_register
 def complaint_lookup(request):
     """htmx: the customers matching the number or plate typed, to pick the complainant."""
-    lookup = selectors.intake_lookup(
+    lookup = customer_lookup(
         dealer_ids=scoped_dealer_ids(request.user, request.dealer),
         query=request.GET.get("lookup", ""),
     )

@@ -233,3 +233,63 @@ def customer_archive(
     if activity in Activity.values:
         customers = customers_with_activity(customers, activity)
     return customers.order_by("-id")
+
+
+LOOKUP_LIMIT = 8
+
+
+@dataclass
+class CustomerLookup:
+    """The customers matching what was typed, and the vehicle to pick when a plate matched
+    (complaint intake, reception, appointments)."""
+
+    query: str
+    customers: list[Customer]
+    plate: str = ""
+
+    @property
+    def phone(self) -> str:
+        """The digits typed when they look like a phone number (for an unknown caller)."""
+        digits = re.sub(r"[\s\-()+]", "", self.query)
+        return digits if digits.isdigit() and len(digits) >= 7 else ""
+
+    @property
+    def plate_vehicle_ids(self) -> set[int]:
+        """The vehicles whose plate is the one typed: ticked at once."""
+        if len(self.plate) < 5:
+            return set()
+        return {
+            vehicle.pk
+            for customer in self.customers
+            for vehicle in customer.vehicles.all()
+            if vehicle.plate and normalize.plate_query(vehicle.plate) == self.plate
+        }
+
+
+def customer_lookup(
+    *, dealer_ids: list[int], query: str, chosen: int | None = None
+) -> CustomerLookup:
+    """The customers of these dealers found by phone number, plate, VIN or name, with their
+    vehicles (the chosen one first): a bounded index read and two queries, whatever the
+    archive's size."""
+    query = query.strip()[:50]
+    ids = customer_search_ids(dealer_ids=dealer_ids, query=query)[:LOOKUP_LIMIT] if query else []
+    if chosen is not None:
+        ids = [chosen, *(pk for pk in ids if pk != chosen)]
+    customers: list[Customer] = []
+    if ids:
+        found = (
+            Customer.objects.filter(pk__in=ids, dealer_id__in=dealer_ids, merged_into__isnull=True)
+            .select_related("dealer")
+            .prefetch_related(
+                Prefetch(
+                    "vehicles",
+                    queryset=Vehicle.objects.only(
+                        "id", "owner_id", "plate", "vin", "brand", "series", "model_year"
+                    ).order_by("-purchase_date", "id"),
+                )
+            )
+            .in_bulk()
+        )
+        customers = [found[pk] for pk in ids if pk in found]
+    return CustomerLookup(query=query, customers=customers, plate=normalize.plate_query(query))
