@@ -116,3 +116,9 @@ def group_manager(group, dealer_a, dealer_b):
 def login(client, user):
     client.force_login(user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Personas log in through the form in browser tests; PBKDF2 would cost ~0.3 s per user."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
