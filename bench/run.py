@@ -102,6 +102,30 @@ def _import_benchmark(n: int, db: str, figures: Figures) -> None:
         figures.emit(figure)
 
 
+def _scenario(module: str, function: str, **options: Any):
+    """A scenario run as bench.<module>.<function>(archive, **options), imported when it runs."""
+
+    def run(archive, args):
+        values = {key: getattr(args, value) for key, value in options.items()}
+        return getattr(importlib.import_module(f"bench.{module}"), function)(archive, **values)
+
+    return run
+
+
+# Every timed scenario, in running order (the import benchmark runs last, on its own tables).
+# Option values name the command-line argument passed on: pages=args.queries, n=args.n.
+SCENARIOS = {
+    "search": _scenario("bench_search", "search", queries="queries"),
+    "customer360": _scenario("bench_search", "customer360", pages="queries"),
+    "workbench": _scenario("bench_workbench", "workbench", pages="queries"),
+    "kpi": _scenario("bench_kpi", "kpi", pages="queries"),
+    "plan": _scenario("bench_plan", "run"),
+    # The list's requests are 50 whatever --queries says: a page costs more than a search.
+    "complaint_list": _scenario("bench_complaints", "complaint_list", n="n"),
+    "complaint_dashboard": _scenario("bench_complaints", "complaint_dashboard", n="n"),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="customers (default 100000)")
@@ -119,16 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=[
-            "search",
-            "customer360",
-            "workbench",
-            "kpi",
-            "plan",
-            "complaint_list",
-            "complaint_dashboard",
-            "import",
-        ],
+        choices=[*SCENARIOS, "import"],
         action="append",
         help="run only these scenarios (repeatable); default all",
     )
@@ -139,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         _setup_django(_database_url(args.reuse, args.sqlite_file))
         from django.db import connection
 
-        from . import bench_kpi, bench_search, bench_workbench, generate
+        from . import generate
 
         db = connection.vendor
         figures = Figures(out, n=args.n, db=db)
@@ -151,45 +166,11 @@ def main(argv: list[str] | None = None) -> int:
             log(f"bench: generating {args.n:,} customers on {db} …")
             archive = generate.generate(args.n)
             figures.emit({"metric": "generate_s", "value": round(archive.seconds, 1), "unit": "s"})
-        only = set(
-            args.only
-            or [
-                "search",
-                "customer360",
-                "workbench",
-                "kpi",
-                "plan",
-                "complaint_list",
-                "complaint_dashboard",
-                "import",
-            ]
-        )
-        if "search" in only:
-            for figure in bench_search.search(archive, queries=args.queries):
-                figures.emit(figure)
-        if "customer360" in only:
-            for figure in bench_search.customer360(archive, pages=args.queries):
-                figures.emit(figure)
-        if "workbench" in only:
-            for figure in bench_workbench.workbench(archive, pages=args.queries):
-                figures.emit(figure)
-        if "kpi" in only:
-            for figure in bench_kpi.kpi(archive, pages=args.queries):
-                figures.emit(figure)
-        if "plan" in only:
-            from . import bench_plan
-
-            for figure in bench_plan.run(archive):
-                figures.emit(figure)
-        if "complaint_list" in only or "complaint_dashboard" in only:
-            from . import bench_complaints
-
-            # The list's requests are 50 whatever --queries says: a page costs more than a search.
-            if "complaint_list" in only:
-                for figure in bench_complaints.complaint_list(archive, n=args.n):
-                    figures.emit(figure)
-            if "complaint_dashboard" in only:
-                for figure in bench_complaints.complaint_dashboard(archive, n=args.n):
+        only = set(args.only or [*SCENARIOS, "import"])
+        for name, scenario in SCENARIOS.items():
+            if name in only:
+                log(f"bench: {name} …")
+                for figure in scenario(archive, args):
                     figures.emit(figure)
         # Last: the import benchmark empties and refills its own tables.
         if "import" in only:
