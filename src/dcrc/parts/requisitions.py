@@ -129,6 +129,9 @@ def old_part_record(
     at: datetime.datetime | None = None,
 ) -> OldPartReturn:
     """旧件回收: where a part taken off the car went (customer, manufacturer, store, scrap)."""
+    from dcrc.service.models import RepairOrder
+
+    order = RepairOrder.objects.get(pk=order.pk)  # its state now
     errors: dict[str, list[str]] = {}
     description = description.strip() or (f"{part_line.code} {part_line.name}" if part_line else "")
     if not description:
