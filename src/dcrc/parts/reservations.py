@@ -141,8 +141,13 @@ def backorders(*, dealer_ids: list[int]) -> QuerySet[Reservation]:
 def appointment_panel(*, appointment: Appointment, user: User) -> dict[str, Any]:
     """The warehouse's part of the appointment page (templates/parts/partials/
     appointment_panel.html): what it needs beyond `appointment`, in a fixed number of queries."""
+    from .forms import ReserveForm
+
     return {
         "parts_reservations": appointment_reservations(appointment),
+        "parts_reserve_form": ReserveForm(
+            dealer_ids=[appointment.dealer_id], auto_id=f"id_ap{appointment.pk}_%s"
+        ),
         "parts_can_keep": user.has_perm("parts.keep"),
         "parts_can_reserve": appointment.state == AppointmentState.BOOKED,
     }

@@ -389,9 +389,9 @@ def _appointment_panel(request, appointment, *, form=None, status=200):
     context = {
         "appointment": appointment,
         **reservations.appointment_panel(appointment=appointment, user=request.user),
-        "parts_reserve_form": form
-        or ReserveForm(dealer_ids=[appointment.dealer_id], auto_id=f"id_ap{appointment.pk}_%s"),
     }
+    if form is not None:
+        context["parts_reserve_form"] = form
     if request.htmx:
         return render(request, "parts/partials/appointment_panel.html", context, status=status)
     return render(request, "parts/appointment.html", context, status=status)
