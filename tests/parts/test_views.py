@@ -116,6 +116,7 @@ def test_it_adds_a_part_and_refuses_a_duplicate_code(client, warehouse_keeper_a,
 
     response = client.post(reverse("parts:part_new"), {**data, "code": "X1", "sale_price": "-1"})
     assert response.status_code == 422 and not Part.objects.filter(code="X1").exists()
+    assert set(response.context["form"].errors) == {"sale_price"}
 
 
 def test_it_receives_through_the_page(client, warehouse_keeper_a, oil_filter, warehouse_a):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from dcrc.core.forms import date_in_range
@@ -66,7 +67,10 @@ class PartForm(forms.ModelForm):
         self.fields["code"].widget.attrs["autofocus"] = True
         for name in ("sale_price", "cost_price", "low_stock_threshold"):
             self.fields[name].widget.attrs.update({"step": "0.01", "min": "0"})
-            self.fields[name].error_messages["min_value"] = _("Enter an amount of zero or more.")
+            # Per field, before the table's check constraint would answer for the whole form.
+            self.fields[name].validators.append(
+                MinValueValidator(0, message=_("Enter an amount of zero or more."))
+            )
 
     def validate_unique(self):
         """The part no. is checked by the service (per dealer, which the form does not hold)."""
