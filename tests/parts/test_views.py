@@ -347,3 +347,45 @@ def test_it_lists_upcoming_appointments_in_a_fixed_number_of_queries(
         )
     assert queries_of(client, reverse("parts:upcoming")) == few
     assert queries_of(client, reverse("parts:backorders")) <= few
+
+
+def test_it_lists_the_queue_and_old_parts_in_a_fixed_number_of_queries(
+    client, warehouse_keeper_a, advisor_a, dealer_a, warehouse_a
+):
+    from dcrc.customers.choices import VisitType
+    from dcrc.service import orders
+    from tests.factories import make_customer, make_vehicle
+
+    part = make_part(dealer_a, code="QUEUE")
+    stock_put(part, warehouse_a, "100", warehouse_keeper_a)
+
+    def confirmed_order(i):
+        car = make_vehicle(make_customer(dealer_a), plate=f"粤B{i:05d}", mileage=0)
+        order = orders.repair_order_open(
+            vehicle=car,
+            by=advisor_a,
+            odometer=100,
+            customer_description="保养",
+            visit_type=VisitType.PERIODIC_MAINTENANCE,
+        )
+        line = order_confirm(order, advisor_a, part, quantity="2")
+        requisitions.requisition_issue(line=line, quantity=Decimal("1"), by=warehouse_keeper_a)
+        requisitions.old_part_record(
+            order=order,
+            part_line=line,
+            description="",
+            quantity=Decimal("1"),
+            disposition=OldPartDisposition.SCRAPPED,
+            by=warehouse_keeper_a,
+        )
+
+    login(client, warehouse_keeper_a)
+    confirmed_order(0)
+    queue, old = (
+        queries_of(client, reverse("parts:requisitions")),
+        queries_of(client, reverse("parts:old_parts")),
+    )
+    for i in range(1, 6):
+        confirmed_order(i)
+    assert queries_of(client, reverse("parts:requisitions")) == queue
+    assert queries_of(client, reverse("parts:old_parts")) == old
