@@ -247,7 +247,13 @@ def stock_issue(
     from dcrc.service.models import PartLine
 
     quantity = quantity_check(quantity)
-    line = PartLine.objects.select_related("order", "part").get(pk=line.pk)
+    # The line first, then the levels (the one lock order): two requisitions of the same
+    # line cannot both read the same issued quantity.
+    line = (
+        PartLine.objects.select_for_update(of=("self",))
+        .select_related("order", "part")
+        .get(pk=line.pk)
+    )
     warehouse = warehouse or Warehouse.objects.get(dealer_id=line.dealer_id, is_default=True)
     _same_dealer(line.part, warehouse)
     at = at or timezone.now()
@@ -333,7 +339,11 @@ def stock_return(
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": [_("Say why the part comes back.")]})
-    line = PartLine.objects.select_for_update().select_related("order", "part").get(pk=line.pk)
+    line = (
+        PartLine.objects.select_for_update(of=("self",))
+        .select_related("order", "part")
+        .get(pk=line.pk)
+    )
     if quantity > line.issued_quantity:
         raise ValidationError(
             {
