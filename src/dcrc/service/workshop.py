@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dcrc.core.models import Dealer, User
 from dcrc.core.tenancy import scoped_dealer_ids
@@ -577,12 +578,12 @@ def _checks_prefetch() -> Prefetch:
 
 # The kanban's columns, in the order a vehicle goes through them.
 KANBAN_COLUMNS = (
-    (OrderState.CONFIRMED, "Waiting for dispatch"),
-    (OrderState.DISPATCHED, "Dispatched"),
-    (OrderState.IN_WORK, "In work"),
-    (OrderState.QC, "Quality check"),
-    (OrderState.REWORK, "Rework"),
-    (OrderState.READY, "Ready for delivery"),
+    (OrderState.CONFIRMED, gettext_lazy("Waiting for dispatch")),
+    (OrderState.DISPATCHED, OrderState.DISPATCHED.label),
+    (OrderState.IN_WORK, OrderState.IN_WORK.label),
+    (OrderState.QC, OrderState.QC.label),
+    (OrderState.REWORK, OrderState.REWORK.label),
+    (OrderState.READY, OrderState.READY.label),
 )
 
 
@@ -605,7 +606,7 @@ class KanbanCard:
 @dataclass
 class KanbanColumn:
     state: str
-    label: str
+    label: Any
     cards: list[KanbanCard] = field(default_factory=list)
 
 
