@@ -166,3 +166,31 @@ def stock_put(part, warehouse, quantity, by, bin: str = ""):
     from dcrc.parts.stock import stock_receive
 
     return stock_receive(part=part, warehouse=warehouse, quantity=Decimal(quantity), by=by, bin=bin)
+
+
+# --- after-sales: workshop --------------------------------------------------------------
+
+
+def make_confirmed_order(vehicle, advisor, labour_items, **fields):
+    """A repair order with one job line per labour item, estimated and signed: ready to dispatch."""
+    from dcrc.customers.choices import VisitType
+    from dcrc.service import orders
+
+    fields.setdefault("odometer", max(vehicle.mileage, 10000))
+    fields.setdefault("customer_description", "保养")
+    fields.setdefault("visit_type", VisitType.PERIODIC_MAINTENANCE)
+    order = orders.repair_order_open(vehicle=vehicle, by=advisor, **fields)
+    for item in labour_items:
+        orders.job_line_add(order=order, labour_item=item, by=advisor)
+    orders.repair_order_estimate(order=order, by=advisor)
+    return orders.repair_order_confirm(order=order, by=advisor, signed_on_paper=True)
+
+
+def make_tool(dealer, **fields):
+    from dcrc.service.choices import ToolKind
+    from dcrc.service.models import Tool
+
+    fields.setdefault("code", f"T{next(_part_codes):04d}")
+    fields.setdefault("name", "扭力扳手")
+    fields.setdefault("kind", ToolKind.TOOL)
+    return Tool.objects.create(dealer=dealer, **fields)
