@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -422,22 +423,87 @@ def order_fees(order: RepairOrder) -> list[tuple[str, str, Decimal]]:
     return [(fee.value, str(fee.label), getattr(order, fee.value)) for fee in Fee]
 
 
-def order_panel(*, order: RepairOrder, user: User) -> dict[str, Any]:
+@dataclass(frozen=True)
+class MoneyRow:
+    """One row of the settlement's table: receivable (应收), discount (优惠), net (实收)."""
+
+    label: str
+    receivable: Decimal
+    discount: Decimal
+    net: Decimal
+
+
+def money_rows(order: RepairOrder) -> list[MoneyRow]:
+    """Labour, parts and each fee charged; the settlement discount comes off the total."""
+    rows = [
+        MoneyRow(
+            _("Labour"),
+            order.labour_gross,
+            order.labour_gross - order.labour_amount,
+            order.labour_amount,
+        ),
+        MoneyRow(
+            _("Parts"),
+            order.parts_gross,
+            order.parts_gross - order.parts_amount,
+            order.parts_amount,
+        ),
+    ]
+    rows += [
+        MoneyRow(label, amount, Decimal(0), amount)
+        for _f, label, amount in order_fees(order)
+        if amount
+    ]
+    if order.settlement_discount:
+        rows.append(
+            MoneyRow(
+                _("Settlement discount"),
+                Decimal(0),
+                order.settlement_discount,
+                -order.settlement_discount,
+            )
+        )
+    return rows
+
+
+def order_panel(*, order: RepairOrder, user: User, **forms: Any) -> dict[str, Any]:
     """The settlement's part of the repair-order page (templates/service/settlement/partials/
-    order_panel.html): what it needs beyond `order`, read with one query (the payments)."""
+    order_panel.html): what it needs beyond `order`, read with at most two queries (the
+    payments; who pre-settled and settled). forms: bound forms with errors to show instead of
+    the fresh ones (presettle_form, undo_form, settle_form, payment_form, invoice_form)."""
+    from . import forms_settlement as f
+
     payments = list(order.payments.select_related("by").order_by("at", "id"))
+    people_ids = {order.presettled_by_id, order.settled_by_id} - {None}
+    people = User.objects.in_bulk(people_ids) if people_ids else {}
     reception = user.has_perm("service.reception")
     cashier = user.has_perm("service.cashier")
     presettled = is_presettled(order)
-    return {
-        "settlement_fees": [fee for fee in order_fees(order) if fee[2]],
-        "settlement_payments": payments,
-        "settlement_presettled": presettled,
-        "settlement_line_discount": (order.labour_gross - order.labour_amount)
-        + (order.parts_gross - order.parts_amount),
+    can = {
         "can_presettle": reception and order.state == OrderState.READY and not presettled,
         "can_undo_presettlement": reception and presettled,
         "can_settle": cashier and presettled,
         "can_pay": cashier and order.state in PAID_STATES and order.outstanding > 0,
+        "can_invoice": cashier and order.state in PAID_STATES,
         "can_print": user.has_perm("service.view"),
+    }
+    return {
+        **can,
+        "settlement_rows": money_rows(order),
+        "settlement_payments": payments,
+        "settlement_presettled": presettled,
+        "settlement_on_account": order.state in PAID_STATES and order.outstanding > 0,
+        "presettled_by": people.get(order.presettled_by_id),
+        "settled_by": people.get(order.settled_by_id),
+        "presettle_form": forms.get("presettle_form")
+        or (f.PresettleForm(order=order) if can["can_presettle"] else None),
+        "undo_form": forms.get("undo_form")
+        or (f.PresettleUndoForm() if can["can_undo_presettlement"] else None),
+        "settle_form": forms.get("settle_form") or (f.SettleForm() if can["can_settle"] else None),
+        "payment_form": forms.get("payment_form")
+        or (f.PaymentForm(initial={"amount": order.outstanding}) if can["can_pay"] else None),
+        "invoice_form": forms.get("invoice_form")
+        or (
+            f.InvoiceForm(initial={"invoice_no": order.invoice_no}) if can["can_invoice"] else None
+        ),
     }
