@@ -194,3 +194,28 @@ def make_tool(dealer, **fields):
     fields.setdefault("name", "扭力扳手")
     fields.setdefault("kind", ToolKind.TOOL)
     return Tool.objects.create(dealer=dealer, **fields)
+# --- after-sales: settlement --------------------------------------------------------------
+
+
+def make_ready_order(order, by, *, labour_items=(), parts=()):
+    """Take an open repair order to ready for delivery (待交车) through the services: its lines,
+    the estimate signed on paper, then the workshop's steps (dispatch, start, finish, QC pass)."""
+    from decimal import Decimal
+
+    from dcrc.service import orders
+    from dcrc.service.choices import OrderAction
+
+    for item in labour_items:
+        orders.job_line_add(order=order, labour_item=item, by=by)
+    for part, quantity in parts:
+        orders.part_line_add(order=order, part=part, quantity=Decimal(quantity), by=by)
+    orders.repair_order_estimate(order=order, by=by)
+    order = orders.repair_order_confirm(order=order, by=by, signed_on_paper=True)
+    for action in (
+        OrderAction.DISPATCH,
+        OrderAction.START,
+        OrderAction.FINISH,
+        OrderAction.QC_PASS,
+    ):
+        order = orders.order_step(orders.order_locked(order), action=action, by=by)
+    return order

@@ -312,6 +312,11 @@ class RepairOrder(DealerOwned):
     contracting_fee = money_field(_("contracting fee"))
     rescue_fee = money_field(_("rescue fee"))
     other_fee = money_field(_("other fee"))
+    # A discount the advisor grants at pre-settlement besides the membership's, with a reason.
+    settlement_discount = money_field(_("settlement discount"))
+    settlement_discount_reason = models.CharField(
+        _("settlement discount reason"), max_length=200, blank=True
+    )
     total = money_field(_("total"))
     customer_payable = money_field(_("payable by the customer"))
     paid = money_field(_("received"))
@@ -376,6 +381,9 @@ class RepairOrder(DealerOwned):
                 condition=Q(labour_discount_pct__gte=0, labour_discount_pct__lte=100)
                 & Q(parts_discount_pct__gte=0, parts_discount_pct__lte=100),
                 name="repair_order_discount_percent",
+            ),
+            models.CheckConstraint(
+                condition=Q(settlement_discount__gte=0), name="repair_order_settlement_discount"
             ),
         ]
         indexes = [

@@ -345,7 +345,8 @@ def _line_errors(**numbers: Decimal | None) -> dict[str, list[str]]:
 
 
 def order_money_refresh(order: RepairOrder) -> RepairOrder:
-    """Store the order's totals from its lines (summed in SQL) and fees."""
+    """Store the order's totals from its lines (summed in SQL), fees and settlement discount
+    (fees and discount are set by service.settlement)."""
     jobs = order.job_lines.aggregate(gross=Sum("gross"), amount=Sum("amount"))
     parts = order.part_lines.aggregate(gross=Sum("gross"), amount=Sum("amount"))
     zero = Decimal("0")
@@ -361,6 +362,7 @@ def order_money_refresh(order: RepairOrder) -> RepairOrder:
         ],
         business_type=order.business_type,
         deductible=order.deductible,
+        settlement_discount=order.settlement_discount,
     )
     order.labour_gross, order.labour_amount = money.labour_gross, money.labour_amount
     order.parts_gross, order.parts_amount = money.parts_gross, money.parts_amount

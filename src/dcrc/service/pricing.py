@@ -5,6 +5,8 @@ from the exact inputs in one expression and rounded to the fen once, half up (�
 A line's amount is round(quantity × price × (100 − discount %) / 100); its discount is its
 gross (round(quantity × price)) minus that amount, never rounded on its own. Totals are sums
 of amounts already in fen, so they never round again and always equal the sum of the lines.
+Fees and the settlement discount are entered in fen (two decimals, refused otherwise), so
+total = labour + parts + fees − settlement discount is exact and never below zero.
 """
 
 from collections.abc import Iterable
@@ -51,6 +53,7 @@ class OrderMoney:
     fees: Decimal
     total: Decimal
     customer_payable: Decimal
+    settlement_discount: Decimal = ZERO
 
     @property
     def discount(self) -> Decimal:
@@ -64,22 +67,28 @@ def order_money(
     fees: Iterable[Decimal],
     business_type: str,
     deductible: Decimal = ZERO,
+    settlement_discount: Decimal = ZERO,
 ) -> OrderMoney:
-    """Totals of an order from its lines' amounts (already in fen) and its fees.
+    """Totals of an order from its lines' amounts (already in fen), its fees and the
+    settlement discount (never more than lines and fees together).
 
     The customer pays the whole total on self-pay work; on insurance work the deductible
     (never more than the total), the insurer the rest; warranty and internal work are
     paid by the manufacturer or the dealer, not the customer.
     """
     jobs, parts, fees = list(jobs), list(parts), list(fees)
-    if any(fee < 0 for fee in fees) or deductible < 0:
-        raise ValueError("fees and deductible cannot be negative")
+    if any(fee < 0 for fee in fees) or deductible < 0 or settlement_discount < 0:
+        raise ValueError("fees, deductible and discount cannot be negative")
+    if any(value != to_fen(value) for value in (*fees, settlement_discount)):
+        raise ValueError("fees and discount are amounts in fen")
     labour_gross = sum((line.gross for line in jobs), ZERO)
     labour_amount = sum((line.amount for line in jobs), ZERO)
     parts_gross = sum((line.gross for line in parts), ZERO)
     parts_amount = sum((line.amount for line in parts), ZERO)
     fee_total = sum(fees, ZERO)
-    total = labour_amount + parts_amount + fee_total
+    if settlement_discount > labour_amount + parts_amount + fee_total:
+        raise ValueError("the discount cannot exceed lines and fees")
+    total = labour_amount + parts_amount + fee_total - settlement_discount
     if business_type == BusinessType.SELF_PAY:
         payable = total
     elif business_type == BusinessType.INSURANCE:
@@ -94,4 +103,5 @@ def order_money(
         fees=fee_total,
         total=total,
         customer_payable=payable,
+        settlement_discount=settlement_discount,
     )
