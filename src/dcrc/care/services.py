@@ -203,6 +203,7 @@ def attempt_record(
     prefers_sms: bool = False,
     contact: dict[str, str] | None = None,
     at: datetime.datetime | None = None,
+    book_appointment: bool = False,
 ) -> CallAttempt:
     """Record one dial of `task` and move the task on (domain §4).
 
@@ -211,7 +212,8 @@ def attempt_record(
     customer or any problem heard opens a follow-up for the CR manager; a booked appointment
     gets its reminder the day before. Corrected numbers and preferences go to the customer.
     A complaint's follow-up call confirms the complaint's follow-up or, when the customer is
-    still unhappy, reopens it.
+    still unhappy, reopens it. With `book_appointment` (the workbench), the appointment time
+    books the real appointment (service.appointments.appointment_from_call).
     """
     now = _now(at)
     task = _workable(task, agent, now)
@@ -292,6 +294,10 @@ def attempt_record(
         from dcrc.complaints.services import complaint_follow_up_recorded
 
         complaint_follow_up_recorded(task=task, by=agent, at=now)
+    if book_appointment and appointment_at is not None and outcome == CallOutcome.REACHED:
+        from dcrc.service.appointments import appointment_from_call
+
+        appointment_from_call(task=task, by=agent, scheduled_at=appointment_at, at=now)
     return attempt
 
 

@@ -96,7 +96,12 @@ def task_detail(request, pk):
     form = AttemptForm(_posted(request), customer=task.customer)
     if request.method == "POST" and form.is_valid():
         try:
-            services.attempt_record(task=task, agent=request.user, **form.service_arguments())
+            services.attempt_record(
+                task=task,
+                agent=request.user,
+                book_appointment=request.user.has_perm("service.book"),
+                **form.service_arguments(),
+            )
         except services.TaskUnavailable as error:
             messages.warning(request, " ".join(error.messages))
             return redirect("care:workbench")
