@@ -194,6 +194,8 @@ def make_tool(dealer, **fields):
     fields.setdefault("name", "扭力扳手")
     fields.setdefault("kind", ToolKind.TOOL)
     return Tool.objects.create(dealer=dealer, **fields)
+
+
 # --- after-sales: settlement --------------------------------------------------------------
 
 
