@@ -127,15 +127,22 @@ def order_list(*, user: User, dealer: Dealer | None, filters: OrderFilter) -> Qu
     if filters.day_to:
         rows = rows.filter(opened_at__lt=_day_start(filters.day_to + datetime.timedelta(1)))
     if filters.q:
-        q = filters.q
-        plate = normalize.plate_query(q)
-        match = Q(number__iexact=q) | Q(number__endswith=q.upper())
-        if plate:
-            match |= Q(vehicle__plate__contains=plate)
-        if len(q) == 17:
-            match |= Q(vehicle__vin=q.upper())
-        rows = rows.filter(match)
+        rows = order_search(rows, filters.q)
     return rows.order_by("-opened_at", "-id")
+
+
+def order_search(rows: QuerySet[RepairOrder], query: str) -> QuerySet[RepairOrder]:
+    """Orders by number (or its tail), plate (or its tail) or VIN."""
+    query = query.strip()[:40]
+    if not query:
+        return rows
+    plate = normalize.plate_query(query)
+    match = Q(number__iexact=query) | Q(number__endswith=query.upper())
+    if plate:
+        match |= Q(vehicle__plate__contains=plate)
+    if len(query) == 17:
+        match |= Q(vehicle__vin=query.upper())
+    return rows.filter(match)
 
 
 def order_advisors(*, user: User, dealer: Dealer | None) -> list[User]:
