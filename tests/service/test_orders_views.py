@@ -481,9 +481,16 @@ def test_it_lets_other_roles_see_but_not_write(client, request, persona, order_a
     assert "13800138000" not in page  # phone masked for the workshop
 
 
-def test_it_shows_the_full_phone_to_the_advisor(client, advisor_a, order_a):
+def test_it_lets_the_advisor_reveal_the_phone_logged(client, advisor_a, order_a):
+    from dcrc.core.models import PersonalDataAccess
+
     login(client, advisor_a)
-    assert "13800138000" in client.get(order_a.get_absolute_url()).content.decode()
+    page = client.get(order_a.get_absolute_url()).content.decode()
+    assert "13800138000" not in page
+    assert 'data-testid="reveal-phone"' in page
+    revealed = client.post(reverse("customers:reveal", args=[order_a.customer_id, "mobile"]))
+    assert "138" in revealed.content.decode()
+    assert PersonalDataAccess.objects.filter(object_id=order_a.customer_id).exists()
 
 
 def test_it_answers_403_to_roles_outside_after_sales(client, db, dealer_a, order_a):
