@@ -628,3 +628,29 @@ def test_it_shows_the_advisor_desk_in_constant_queries(
     board = client.get(url).context["board"]
     assert [o.pk for o in board.ready] == [order.pk]
     assert client.get(url, {"mine": "1"}, HTTP_HX_REQUEST="true").status_code == 200
+
+
+def test_it_corrects_the_reception_details(client, advisor_a, order_a, technician_a):
+    login(client, advisor_a)
+    url = reverse("service:order_edit", args=[order_a.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert page.context["form"]["customer_description"].value() == order_a.customer_description
+    data = {
+        "fuel_level": "75",
+        "customer_description": "保养，另查空调异味",
+        "visit_type": VisitType.PERIODIC_MAINTENANCE,
+        "business_type": BusinessType.INSURANCE,
+    }
+    answer = client.post(url, data)
+    assert answer.status_code == 422
+    assert "insurer" in answer.context["form"].errors
+    data.update(business_type=BusinessType.SELF_PAY, promised_at="bad")
+    assert "promised_at" in client.post(url, data).context["form"].errors
+    data["promised_at"] = "2030-05-01T18:30"
+    assert client.post(url, data).status_code == 302
+    order_a.refresh_from_db()
+    assert (order_a.fuel_level, order_a.customer_description) == (75, "保养，另查空调异味")
+    assert timezone.localtime(order_a.promised_at).hour == 18
+    login(client, technician_a)
+    assert client.get(url).status_code == 403

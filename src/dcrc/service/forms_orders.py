@@ -237,3 +237,43 @@ class CancelForm(forms.Form):
         max_length=200,
         error_messages={"required": _("Say why the order is cancelled.")},
     )
+
+
+class ReceptionEditForm(ReceptionForm):
+    """Correct the reception details of an order in the shop (not the car nor the odometer)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("lookup", "vehicle", "appointment", "odometer", "odometer_correction"):
+            del self.fields[name]
+        del self.fields["correction_reason"]
+
+    def clean(self) -> dict[str, Any]:
+        return forms.Form.clean(self)
+
+    def service_arguments(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        arguments = {
+            name: data[name]
+            for name in (
+                "customer_description",
+                "visit_type",
+                "business_type",
+                "fuel_level",
+                "diagnosis",
+                "items_left",
+                "contact_name",
+                "contact_phone",
+                "payment_method",
+                "promised_at",
+            )
+        }
+        insured = data["business_type"] == BusinessType.INSURANCE
+        for name in INSURANCE_FIELDS:
+            value = data.get(name) if insured else None
+            if value is None:
+                value = Decimal("0") if name in ("loss_assessment", "deductible") else ""
+                if name in ("injury_loss", "property_loss", "towing"):
+                    value = False
+            arguments[name] = value
+        return arguments

@@ -28,6 +28,8 @@ SEARCH_LIMIT = 12
 # The dashboard's lists are bounded: a dealer has at most a few hundred cars in at once.
 BOARD_LIMIT = 200
 # Before "ready": the vehicles in the shop whose promised time can still slip.
+# Reception details are corrected until the order is settled (service.orders.repair_order_update).
+RECEPTION_EDITABLE_STATES = tuple(s for s in IN_SHOP_STATES if s != OrderState.SETTLED)
 NOT_READY_STATES = tuple(
     s for s in IN_SHOP_STATES if s not in (OrderState.READY, OrderState.SETTLED)
 )

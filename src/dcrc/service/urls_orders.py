@@ -11,6 +11,7 @@ urlpatterns: list = [
     path("new/vehicle/<int:pk>/", views.reception_vehicle, name="reception_vehicle"),
     path("desk/", views.advisor_board, name="advisor_board"),
     path("<int:pk>/", views.order_detail, name="order"),
+    path("<int:pk>/edit/", views.order_edit, name="order_edit"),
     path("<int:pk>/labour/", views.labour_search, name="order_labour_search"),
     path("<int:pk>/parts/", views.part_search, name="order_part_search"),
     path("<int:pk>/jobs/", views.job_line_add, name="order_job_add"),

@@ -35,6 +35,7 @@ from .forms_orders import (
     JobLineChangeForm,
     PartLineAddForm,
     PartLineChangeForm,
+    ReceptionEditForm,
     ReceptionForm,
 )
 from .models import Appointment, JobLine, LabourItem, PartLine, RepairOrder
@@ -250,6 +251,8 @@ def _lines_context(request, order: RepairOrder, **extra) -> dict:
         "totals": selectors.order_totals(order),
         "steps": _steps(request, order),
         "reveal_phone": request.user.has_perm("customers.reveal_phone"),
+        "can_edit": order.state in selectors.RECEPTION_EDITABLE_STATES
+        and request.user.has_perm("service.reception"),
         **extra,
     }
 
@@ -456,6 +459,25 @@ def part_line_remove(request, pk: int, line: int):
     except ValidationError as error:
         return _lines_answer(request, order, _error_messages(error))
     return _lines_answer(request, order)
+
+
+@login_required
+@can_receive
+def order_edit(request, pk: int):
+    """Correct the reception details (repair_order_update)."""
+    order = _order_or_404(request, pk)
+    initial = {name: getattr(order, name) for name in orders.RECEPTION_FIELDS}
+    form = ReceptionEditForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form_submit(
+        form,
+        lambda: orders.repair_order_update(
+            order=order, by=request.user, **form.service_arguments()
+        ),
+    ):
+        messages.success(request, _("Reception details saved."))
+        return redirect(order)
+    context = {"form": form, "order": order, "insurance": BusinessType.INSURANCE}
+    return render(request, "service/orders/edit.html", context, status=422 if form.errors else 200)
 
 
 # --- steps ----------------------------------------------------------------------------------
