@@ -250,6 +250,12 @@ def _lines_context(request, order: RepairOrder, **extra) -> dict:
         "editable": editable,
         "totals": selectors.order_totals(order),
         "steps": _steps(request, order),
+        # What comes next elsewhere (the workshop's, the QC's and the cashier's steps).
+        "next_elsewhere": [
+            OrderAction(step).label
+            for step in orders.order_steps(order)
+            if step not in RECEPTION_STEPS
+        ],
         "reveal_phone": request.user.has_perm("customers.reveal_phone"),
         "can_edit": order.state in selectors.RECEPTION_EDITABLE_STATES
         and request.user.has_perm("service.reception"),
