@@ -39,6 +39,11 @@ def filled_order(order_a, advisor_a, oil_change, oil_filter):
     return order_a
 
 
+def test_it_documents_the_endpoints(client):
+    paths = client.get("/api/openapi.json").json()["paths"]
+    assert {"/api/repair-orders", "/api/repair-orders/{order_id}"} <= set(paths)
+
+
 def test_it_lists_orders_of_the_user_s_dealer_only(api, advisor_a, advisor_b, filled_order):
     other = orders.repair_order_open(
         vehicle=make_vehicle(make_customer(advisor_b.dealers.get())),
