@@ -654,3 +654,32 @@ def test_it_corrects_the_reception_details(client, advisor_a, order_a, technicia
     assert timezone.localtime(order_a.promised_at).hour == 18
     login(client, technician_a)
     assert client.get(url).status_code == 403
+
+
+def test_it_lists_today_s_appointments_on_the_desk_with_reception(
+    client, advisor_a, car_a, dealer_a, dealer_b, advisor_b
+):
+    from dcrc.service.choices import AppointmentSource
+    from dcrc.service.models import Appointment
+
+    def book(dealer, vehicle, number, when):
+        return Appointment.objects.create(
+            dealer=dealer,
+            number=number,
+            customer=vehicle.owner,
+            vehicle=vehicle,
+            source=AppointmentSource.CUSTOMER,
+            requested_work="保养",
+            scheduled_at=when,
+            accepted_by=advisor_a,
+            accepted_at=timezone.now(),
+        )
+
+    today = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
+    mine = book(dealer_a, car_a, "YY0101", today)
+    book(dealer_a, make_vehicle(make_customer(dealer_a)), "YY0102", today + datetime.timedelta(1))
+    book(dealer_b, make_vehicle(make_customer(dealer_b)), "YY0103", today)
+    login(client, advisor_a)
+    page = client.get(reverse("service:advisor_board"))
+    assert [a.pk for a in page.context["board"].appointments] == [mine.pk]
+    assert f"?appointment={mine.pk}" in page.content.decode()
