@@ -683,3 +683,26 @@ def test_it_lists_today_s_appointments_on_the_desk_with_reception(
     page = client.get(reverse("service:advisor_board"))
     assert [a.pk for a in page.context["board"].appointments] == [mine.pk]
     assert f"?appointment={mine.pk}" in page.content.decode()
+
+
+def test_it_answers_ids_beyond_the_database_s_integers_without_a_server_error(
+    client, advisor_a, order_a, car_a
+):
+    login(client, advisor_a)
+    huge = "9" * 25
+    assert _open(client, car_a, vehicle=huge).status_code == 422
+    assert client.get(f"/service/orders/{huge}/").status_code == 404
+    assert client.get(f"/service/orders/new/vehicle/{huge}/").status_code == 404
+    assert client.post(f"/service/orders/{order_a.pk}/jobs/{huge}/remove/").status_code == 404
+    answer = client.post(
+        reverse("service:order_job_add", args=[order_a.pk]),
+        {"labour_item": huge},
+        HTTP_HX_REQUEST="true",
+    )
+    assert 'data-testid="line-error"' in answer.content.decode()
+    answer = client.post(
+        reverse("service:order_part_add", args=[order_a.pk]),
+        {"part": huge, "quantity": "1"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert 'data-testid="line-error"' in answer.content.decode()

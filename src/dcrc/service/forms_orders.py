@@ -18,6 +18,8 @@ from .orders import INSURANCE_FIELDS, MAX_SIGNATURE_CHARS
 
 MONEY = {"max_digits": 9, "decimal_places": 2, "min_value": Decimal("0")}
 NO_CHOICE = [("", "—")]
+# A row id as typed into a hidden field: never beyond the database's integers.
+ID_MAX = 2**63 - 1
 
 
 def _money(label, **kwargs) -> forms.DecimalField:
@@ -42,13 +44,16 @@ class ReceptionForm(forms.Form):
     vehicle = forms.IntegerField(
         label=_("vehicle"),
         min_value=1,
+        max_value=ID_MAX,
         error_messages={
             "required": _("Find the customer and pick the vehicle."),
             "invalid": _("Find the customer and pick the vehicle."),
         },
         widget=forms.HiddenInput,
     )
-    appointment = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    appointment = forms.IntegerField(
+        required=False, min_value=1, max_value=ID_MAX, widget=forms.HiddenInput
+    )
     odometer = forms.IntegerField(
         label=_("odometer (km)"),
         min_value=0,
@@ -170,7 +175,9 @@ class ReceptionForm(forms.Form):
 class JobLineAddForm(forms.Form):
     """A labour line: from the catalogue (its id) or written in."""
 
-    labour_item = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    labour_item = forms.IntegerField(
+        required=False, min_value=1, max_value=ID_MAX, widget=forms.HiddenInput
+    )
     name = forms.CharField(label=_("item"), required=False, max_length=100)
     work_type = forms.ChoiceField(
         label=_("work type"), required=False, choices=NO_CHOICE + StationKind.choices
@@ -196,6 +203,7 @@ class JobLineChangeForm(forms.Form):
 class PartLineAddForm(forms.Form):
     part = forms.IntegerField(
         min_value=1,
+        max_value=ID_MAX,
         widget=forms.HiddenInput,
         error_messages={"required": _("Pick a part from the catalogue.")},
     )

@@ -57,7 +57,13 @@ def _int(value) -> int | None:
     return int(value) if value.isdigit() and len(value) < 12 else None
 
 
+# Ids beyond the database's integers are not found (rather than a database error).
+ID_MAX = 2**63 - 1
+
+
 def _order_or_404(request, pk: int) -> RepairOrder:
+    if pk > ID_MAX:
+        raise Http404
     try:
         return selectors.order_for_user(user=request.user, pk=pk)
     except RepairOrder.DoesNotExist:
@@ -174,6 +180,8 @@ def reception_lookup(request):
 @can_receive
 def reception_vehicle(request, pk: int):
     """htmx: the picked car's last visit and recorded mileage, shown by the odometer."""
+    if pk > ID_MAX:
+        raise Http404
     vehicle = (
         Vehicle.objects.filter(pk=pk, dealer_id__in=scoped_dealer_ids(request.user))
         .select_related("owner__membership_level")
@@ -380,14 +388,14 @@ def job_line_add(request, pk: int):
 
 
 def _job_line_or_404(order: RepairOrder, line_pk: int) -> JobLine:
-    line = JobLine.objects.filter(pk=line_pk, order=order).first()
+    line = None if line_pk > ID_MAX else JobLine.objects.filter(pk=line_pk, order=order).first()
     if line is None:
         raise Http404
     return line
 
 
 def _part_line_or_404(order: RepairOrder, line_pk: int) -> PartLine:
-    line = PartLine.objects.filter(pk=line_pk, order=order).first()
+    line = None if line_pk > ID_MAX else PartLine.objects.filter(pk=line_pk, order=order).first()
     if line is None:
         raise Http404
     return line
