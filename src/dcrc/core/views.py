@@ -10,12 +10,25 @@ from dcrc.complaints import board as complaint_board
 from dcrc.customers import selectors as customer_selectors
 
 from . import services
+from .choices import Role
 from .middleware import SESSION_KEY
 from .models import PersonalDataAccess
+
+# The after-sales staff start where their day's work is, not on the archive's figures.
+ROLE_HOME = {
+    Role.SERVICE_ADVISOR: "service:advisor_board",
+    Role.DISPATCHER: "service:workshop_kanban",
+    Role.QC_INSPECTOR: "service:workshop_qc_list",
+    Role.TECHNICIAN: "service:workshop_my_jobs",
+    Role.WAREHOUSE_KEEPER: "parts:requisitions",
+    Role.CASHIER: "service:cashier",
+}
 
 
 @login_required
 def home(request):
+    if request.user.role in ROLE_HOME:
+        return redirect(ROLE_HOME[request.user.role])
     context = {
         "figures": customer_selectors.archive_figures(user=request.user, dealer=request.dealer)
     }
