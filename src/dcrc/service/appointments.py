@@ -30,6 +30,7 @@ from dcrc.core.models import Dealer, User
 from dcrc.core.services import sequence_next
 from dcrc.customers.choices import ContactPreference, VisitType
 from dcrc.customers.models import Vehicle
+from dcrc.parts.choices import OPEN_RESERVATION_STATES
 
 from .choices import AppointmentSource, AppointmentState, ReminderMethod
 from .models import Appointment, RepairOrder, ServiceSettings, Station
@@ -484,6 +485,11 @@ def appointment_cancel(
     appointment.cancel_reason = reason[:200]
     appointment.save(update_fields=["state", "cancel_reason", "updated_at"])
     _reminder_drop(appointment, now, by=by)
+    # The parts put aside for the visit go back to free stock.
+    from dcrc.parts.stock import reservation_release
+
+    for reservation in appointment.reservations.filter(state__in=OPEN_RESERVATION_STATES):
+        reservation_release(reservation=reservation, by=by)
     return appointment
 
 

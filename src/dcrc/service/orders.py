@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -25,9 +25,10 @@ from dcrc.customers.choices import VisitSource, VisitType
 from dcrc.customers.models import Vehicle
 from dcrc.customers.services import MAX_ODOMETER_KM, mileage_correct, service_visit_record
 from dcrc.parts.choices import OPEN_RESERVATION_STATES
-from dcrc.parts.models import Part
+from dcrc.parts.models import Part, Reservation
 
 from . import pricing
+from .appointments import appointment_arrived
 from .choices import (
     EDITABLE_STATES,
     AppointmentState,
@@ -235,7 +236,7 @@ def repair_order_open(
     if appointment is not None:
         if appointment.vehicle_id != vehicle.pk:
             errors["appointment"] = [_("The appointment is for another vehicle.")]
-        elif appointment.state != AppointmentState.BOOKED:
+        elif appointment.state not in (AppointmentState.BOOKED, AppointmentState.NO_SHOW):
             errors["appointment"] = [_("This appointment is no longer waiting for the car.")]
     if RepairOrder.objects.in_shop().filter(vehicle=vehicle).exists():
         errors["vehicle"] = [_("This vehicle already has an open repair order.")]
@@ -262,9 +263,8 @@ def repair_order_open(
             {"vehicle": [_("This vehicle already has an open repair order.")]}
         ) from None
     if appointment is not None:
-        Appointment.objects.filter(pk=appointment.pk).update(
-            state=AppointmentState.ARRIVED, updated_at=now
-        )
+        # A customer marked no-show who turns up late counts as arrived.
+        appointment_arrived(appointment=appointment, order=order, at=now)
     order_event(order, action=OrderAction.OPEN, by=by, at=now)
     return order
 
@@ -664,7 +664,10 @@ def repair_order_cancel(
         note=reason,
         update_fields={"cancel_reason": reason[:200]},
     )
-    for reservation in order.reservations.filter(state__in=OPEN_RESERVATION_STATES):
+    own = Q(repair_order=order)
+    if order.appointment_id:  # what the booking reserved was for this visit too
+        own |= Q(appointment_id=order.appointment_id)
+    for reservation in Reservation.objects.filter(own, state__in=OPEN_RESERVATION_STATES):
         reservation_release(reservation=reservation, by=by)
     return order
 
