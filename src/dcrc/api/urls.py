@@ -7,7 +7,7 @@ Callers authenticate with a personal token (`Authorization: Bearer <key>`, made 
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
-from . import auth, care, complaints, customers, errors
+from . import appointments, auth, care, complaints, customers, errors
 
 DESCRIPTION = """
 The DCRC customer archive, complaints, hotline telephony events and SMS gateway reports. Authenticate with `Authorization: Bearer <key>`; make a key on the
@@ -42,3 +42,4 @@ api.add_router("/search", customers.search)
 api.add_router("/telephony", care.telephony)
 api.add_router("/sms", care.sms_gateway)
 api.add_router("/complaints", complaints.complaints)
+api.add_router("/appointments", appointments.appointments)
