@@ -7,7 +7,7 @@ Callers authenticate with a personal token (`Authorization: Bearer <key>`, made 
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
-from . import auth, care, complaints, customers, errors, orders, parts
+from . import appointments, auth, care, complaints, customers, errors, orders, parts
 
 DESCRIPTION = """
 The DCRC customer archive, complaints, hotline telephony events and SMS gateway reports. Authenticate with `Authorization: Bearer <key>`; make a key on the
@@ -42,5 +42,6 @@ api.add_router("/search", customers.search)
 api.add_router("/telephony", care.telephony)
 api.add_router("/sms", care.sms_gateway)
 api.add_router("/complaints", complaints.complaints)
+api.add_router("/appointments", appointments.appointments)
 api.add_router("/parts", parts.parts)
 api.add_router("/repair-orders", orders.repair_orders)

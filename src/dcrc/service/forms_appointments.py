@@ -181,3 +181,10 @@ class SettingsForm(forms.Form):
         max_value=100,
         help_text=_("How many vehicles reception can take in one slot, all stations together."),
     )
+
+    def clean(self):
+        data = super().clean()
+        opens, closes = data.get("opens_at"), data.get("closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("closes_at", _("The last appointment must be after the first."))
+        return data
