@@ -165,6 +165,8 @@ CELERY_BEAT_SCHEDULE = {
     "sms-deferred-send": {"task": "care.sms_deferred_send", "schedule": 60.0},
     # Owners of complaints past a deadline are told once per deadline.
     "complaints-overdue-notify": {"task": "complaints.overdue_notify", "schedule": 60.0},
+    # Missed appointments become no-shows; tomorrow's bookings get their reminder call.
+    "appointments-daily": {"task": "service.appointments_daily", "schedule": 60.0},
 }
 
 NINJA_PAGINATION_PER_PAGE = 20

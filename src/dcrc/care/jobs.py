@@ -20,12 +20,15 @@ def dealers_unplanned(day: datetime.date) -> list[int]:
 
 def scheduler_tick(*, now: datetime.datetime, plan_time: datetime.time) -> None:
     """Send the SMS whose quiet hours or rate limit ended; tell owners of complaints that
-    just became overdue; plan each dealer once a day from `plan_time` on (at once if the
-    server starts later)."""
+    just became overdue; mark missed appointments no-show and plan tomorrow's appointment
+    reminders; plan each dealer once a day from `plan_time` on (at once if the server
+    starts later)."""
     from dcrc.complaints.services import complaints_overdue_notify
+    from dcrc.service.appointments import appointments_daily
 
     sms.sms_deferred_send(now=now)
     complaints_overdue_notify(now=now)
+    appointments_daily(now=now)
     local = timezone.localtime(now)
     if local.time() >= plan_time:
         for dealer_id in dealers_unplanned(local.date()):

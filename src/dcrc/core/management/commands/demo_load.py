@@ -40,6 +40,12 @@ from dcrc.customers.choices import (
 )
 from dcrc.customers.models import Customer, MembershipLevel, Vehicle
 from dcrc.customers.normalize import vin_check_digit
+from dcrc.parts.demo_parts import demo_parts_load
+from dcrc.service.demo_appointments import demo_appointments_load
+from dcrc.service.demo_catalogue import demo_catalogue_load
+from dcrc.service.demo_orders import demo_orders_load
+from dcrc.service.demo_settlement import demo_settlement_load
+from dcrc.service.demo_workshop import demo_workshop_load
 
 PASSWORD = "demo1234"
 SURNAMES = (
@@ -149,6 +155,7 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"Planned {sum(run.created.values())} contact tasks for {dealer}."
                 )
+        self._after_sales(dealers)
         # The back-filled months of complaints and meetings notified their people at the time;
         # their e-mails are not sent again today (new events of the running demo are).
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
@@ -159,6 +166,23 @@ class Command(BaseCommand):
                 dealers=dealers, users_by_username=_users_by_username(), today=timezone.localdate()
             )
         self._print_logins()
+
+    def _after_sales(self, dealers):
+        """Every dealer's catalogues and workshop; today's after-sales day at the first one,
+        whose staff the demo has: bookings, reception, the workshop, the warehouse, the cashier."""
+        users = _users_by_username()
+        for dealer in dealers.values():
+            demo_catalogue_load(dealer=dealer, users=users)
+        dealer, now = dealers["A001"], timezone.now()
+        self.stdout.write(f"Loading today's after-sales day of {dealer} …")
+        for load in (
+            demo_parts_load,
+            demo_appointments_load,
+            demo_orders_load,
+            demo_workshop_load,
+            demo_settlement_load,
+        ):
+            load(dealer=dealer, users=users, now=now)
 
     def _users(self, dealers, maker, group):
         if not User.objects.filter(username="admin").exists():
