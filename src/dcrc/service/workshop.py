@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from dcrc.core.models import Dealer, User
 from dcrc.core.tenancy import scoped_dealer_ids
@@ -579,11 +579,11 @@ def _checks_prefetch() -> Prefetch:
 # The kanban's columns, in the order a vehicle goes through them.
 KANBAN_COLUMNS = (
     (OrderState.CONFIRMED, gettext_lazy("Waiting for dispatch")),
-    (OrderState.DISPATCHED, OrderState.DISPATCHED.label),
-    (OrderState.IN_WORK, OrderState.IN_WORK.label),
-    (OrderState.QC, OrderState.QC.label),
-    (OrderState.REWORK, OrderState.REWORK.label),
-    (OrderState.READY, OrderState.READY.label),
+    (OrderState.DISPATCHED, pgettext_lazy("kanban", "Dispatched")),
+    (OrderState.IN_WORK, pgettext_lazy("kanban", "In work")),
+    (OrderState.QC, pgettext_lazy("kanban", "Quality check")),
+    (OrderState.REWORK, pgettext_lazy("kanban", "Rework")),
+    (OrderState.READY, pgettext_lazy("kanban", "Ready for delivery")),
 )
 
 
