@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -66,7 +67,11 @@ def kanban(request):
     board = workshop.workshop_kanban(
         user=request.user, dealer=request.dealer, station_id=_int(request.GET.get("station"))
     )
-    context = {"board": board, "station_id": board.station.pk if board.station else ""}
+    context = {
+        "board": board,
+        "station_id": board.station.pk if board.station else "",
+        "order_url": reverse("service:workshop_order", args=[0]).removesuffix("0/"),
+    }
     if request.htmx:
         return render(request, "service/workshop/partials/kanban_board.html", context)
     context["loads"] = workshop.station_loads(user=request.user, dealer=request.dealer)

@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from dcrc.core.models import Dealer, User
 from dcrc.core.tenancy import scoped_dealer_ids
@@ -579,26 +579,30 @@ def _checks_prefetch() -> Prefetch:
 # The kanban's columns, in the order a vehicle goes through them.
 KANBAN_COLUMNS = (
     (OrderState.CONFIRMED, gettext_lazy("Waiting for dispatch")),
-    (OrderState.DISPATCHED, OrderState.DISPATCHED.label),
-    (OrderState.IN_WORK, OrderState.IN_WORK.label),
-    (OrderState.QC, OrderState.QC.label),
-    (OrderState.REWORK, OrderState.REWORK.label),
-    (OrderState.READY, OrderState.READY.label),
+    (OrderState.DISPATCHED, pgettext_lazy("kanban", "Dispatched")),
+    (OrderState.IN_WORK, pgettext_lazy("kanban", "In work")),
+    (OrderState.QC, pgettext_lazy("kanban", "Quality check")),
+    (OrderState.REWORK, pgettext_lazy("kanban", "Rework")),
+    (OrderState.READY, pgettext_lazy("kanban", "Ready for delivery")),
 )
 
 
 @dataclass
 class KanbanCard:
-    order: RepairOrder
-    lines: list[JobLine]
-    stations: list[str]
-    technicians: list[str]
-    inspector: User | None
-    planned_start: datetime.datetime | None
-    planned_end: datetime.datetime | None
-    actual_start: datetime.datetime | None
-    actual_end: datetime.datetime | None
-    planned_completion: datetime.datetime | None
+    """One vehicle on the board, its times already written out (the board renders 200 fast)."""
+
+    order_id: int
+    number: str
+    state: str
+    plate: str
+    customer: str
+    series: str
+    stations: str
+    technicians: str
+    inspector: str
+    planned: str  # "09:10–10:40"
+    actual: str  # "09:15–…"
+    due: str  # the planned completion, "12-03 16:00"
     late: bool
     late_lines: int
 
@@ -612,6 +616,8 @@ class KanbanColumn:
 
 @dataclass
 class Kanban:
+    """The board; `order_url` is the workshop page of an order without its id ("…/orders/")."""
+
     columns: list[KanbanColumn]
     total: int
     late: int
@@ -621,33 +627,50 @@ class Kanban:
     capped: bool
 
 
-def _card(order: RepairOrder, now: datetime.datetime) -> KanbanCard:
-    lines = list(order.job_lines.all())
-    checks = list(order.quality_checks.all())
-    starts = [line.planned_start for line in lines if line.planned_start]
-    ends = [line.planned_end for line in lines if line.planned_end]
-    actual_starts = [line.actual_start for line in lines if line.actual_start]
-    actual_ends = [line.actual_end for line in lines if line.actual_end]
-    planned_completion = qc_planned_completion(order, lines)
+def _clock(value: datetime.datetime | None) -> str:
+    return timezone.localtime(value).strftime("%H:%M") if value else ""
+
+
+def _card(order: dict, lines: list[dict], inspector: str, names, now) -> KanbanCard:
+    starts = [line["planned_start"] for line in lines if line["planned_start"]]
+    ends = [line["planned_end"] for line in lines if line["planned_end"]]
+    actual_starts = [line["actual_start"] for line in lines if line["actual_start"]]
+    actual_ends = [line["actual_end"] for line in lines if line["actual_end"]]
+    planned_completion = order["promised_at"] or (max(ends) if ends else None)
     late_lines = sum(
-        1 for line in lines if line.planned_end and (line.actual_end or now) > line.planned_end
+        1
+        for line in lines
+        if line["planned_end"] and (line["actual_end"] or now) > line["planned_end"]
     )
-    finished = order.state == OrderState.READY
-    done_at = order.ready_at if finished else now
+    finished = order["state"] == OrderState.READY
+    done_at = order["ready_at"] if finished else now
     late = bool(planned_completion and done_at and done_at > planned_completion) or bool(
         late_lines and not finished
     )
+    actual = ""
+    if actual_starts:
+        all_done = len(actual_ends) == len(lines)
+        actual = f"{_clock(min(actual_starts))}–{_clock(max(actual_ends)) if all_done else '…'}"
+    station_names, technician_names = names
     return KanbanCard(
-        order=order,
-        lines=lines,
-        stations=sorted({line.station.name for line in lines if line.station}),
-        technicians=sorted({str(line.technician) for line in lines if line.technician}),
-        inspector=checks[-1].inspector if checks else None,
-        planned_start=min(starts) if starts else None,
-        planned_end=max(ends) if ends else None,
-        actual_start=min(actual_starts) if actual_starts else None,
-        actual_end=max(actual_ends) if actual_ends and len(actual_ends) == len(lines) else None,
-        planned_completion=planned_completion,
+        order_id=order["id"],
+        number=order["number"],
+        state=order["state"],
+        plate=order["vehicle__plate"] or order["vehicle__vin"],
+        customer=order["customer__name"],
+        series=order["vehicle__series"] or "",
+        stations="、".join(
+            sorted({station_names.get(line["station_id"], "") for line in lines} - {""})
+        ),
+        technicians="、".join(
+            sorted({technician_names.get(line["technician_id"], "") for line in lines} - {""})
+        ),
+        inspector=inspector,
+        planned=f"{_clock(min(starts))}–{_clock(max(ends))}" if starts and ends else "",
+        actual=actual,
+        due=timezone.localtime(planned_completion).strftime("%m-%d %H:%M")
+        if planned_completion
+        else "",
         late=late,
         late_lines=late_lines,
     )
@@ -660,46 +683,80 @@ def workshop_kanban(
     station_id: int | None = None,
     now: datetime.datetime | None = None,
 ) -> Kanban:
-    """Every vehicle in the workshop by state (4 queries whatever their number)."""
+    """Every vehicle in the workshop by state: 5 queries whatever their number, read as
+    plain values (no model instances) so that 200 vehicles render in a few tens of ms."""
     now = _now(now)
     dealer_ids = scoped_dealer_ids(user, dealer)
-    stations = list(
-        Station.objects.filter(dealer_id__in=dealer_ids, active=True).order_by("dealer_id", "code")
+    every_station = list(
+        Station.objects.filter(dealer_id__in=dealer_ids).order_by("dealer_id", "code")
     )
+    stations = [s for s in every_station if s.active]
     station = next((s for s in stations if s.pk == station_id), None)
-    orders = (
-        RepairOrder.objects.filter(dealer_id__in=dealer_ids, state__in=WORKSHOP_STATES)
-        .select_related("customer", "vehicle")
-        .only(
+    orders = RepairOrder.objects.filter(dealer_id__in=dealer_ids, state__in=WORKSHOP_STATES)
+    if station is not None:
+        orders = orders.filter(pk__in=JobLine.objects.filter(station=station).values("order_id"))
+    rows = list(
+        orders.order_by("opened_at", "id").values(
             "id",
-            "dealer_id",
             "number",
             "state",
             "promised_at",
-            "opened_at",
             "ready_at",
-            "work_finished_at",
             "customer__name",
             "vehicle__plate",
             "vehicle__vin",
             "vehicle__series",
-        )
-        .order_by("opened_at", "id")
-        .prefetch_related(_lines_prefetch(), _checks_prefetch())
+        )[: KANBAN_LIMIT + 1]
     )
-    if station is not None:
-        orders = orders.filter(job_lines__station=station).distinct()
-    rows = list(orders[: KANBAN_LIMIT + 1])
     capped = len(rows) > KANBAN_LIMIT
+    rows = rows[:KANBAN_LIMIT]
+    ids = [row["id"] for row in rows]
+    lines: dict[int, list[dict]] = {}
+    for line in (
+        JobLine.objects.filter(order_id__in=ids)
+        .order_by("id")
+        .values(
+            "order_id",
+            "station_id",
+            "technician_id",
+            "planned_start",
+            "planned_end",
+            "actual_start",
+            "actual_end",
+        )
+    ):
+        lines.setdefault(line["order_id"], []).append(line)
+    # The latest round's inspector of each order.
+    inspectors = dict(
+        QualityCheck.objects.filter(order_id__in=ids)
+        .order_by("at", "id")
+        .values_list("order_id", "inspector_id")
+    )
+    people = {line["technician_id"] for group in lines.values() for line in group}
+    people |= set(inspectors.values())
+    people.discard(None)
+    names = {
+        pk: display or username
+        for pk, display, username in User.objects.filter(pk__in=people).values_list(
+            "id", "display_name", "username"
+        )
+    }
+    station_names = {s.pk: s.name for s in every_station}
     columns = {state: KanbanColumn(state=state, label=label) for state, label in KANBAN_COLUMNS}
     late = 0
-    for order in rows[:KANBAN_LIMIT]:
-        card = _card(order, now)
+    for row in rows:
+        card = _card(
+            row,
+            lines.get(row["id"], []),
+            names.get(inspectors.get(row["id"]), ""),
+            (station_names, names),
+            now,
+        )
         late += card.late
-        columns[order.state].cards.append(card)
+        columns[row["state"]].cards.append(card)
     return Kanban(
         columns=list(columns.values()),
-        total=min(len(rows), KANBAN_LIMIT),
+        total=len(rows),
         late=late,
         stations=stations,
         station=station,
