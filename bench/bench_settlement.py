@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
+
 from dcrc.core.choices import Role
 from dcrc.core.models import Dealer, User
 from dcrc.customers.choices import VisitType
