@@ -70,7 +70,8 @@ def _ready_order(vehicle: Vehicle, advisor: User, labour: LabourItem, part: Part
         OrderAction.FINISH,
         OrderAction.QC_PASS,
     ):
-        order = orders.order_step(orders.order_locked(order), action=action, by=advisor)
+        with transaction.atomic():  # the workshop's steps, taken directly
+            order = orders.order_step(orders.order_locked(order), action=action, by=advisor)
     return order
 
 
