@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
+
 from dcrc.core.choices import Role
 from dcrc.core.models import Dealer, User
 from dcrc.customers.choices import VisitType
@@ -68,7 +70,8 @@ def _ready_order(vehicle: Vehicle, advisor: User, labour: LabourItem, part: Part
         OrderAction.FINISH,
         OrderAction.QC_PASS,
     ):
-        order = orders.order_step(orders.order_locked(order), action=action, by=advisor)
+        with transaction.atomic():  # the workshop's steps, taken directly
+            order = orders.order_step(orders.order_locked(order), action=action, by=advisor)
     return order
 
 

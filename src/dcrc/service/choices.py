@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class StationKind(models.TextChoices):
@@ -150,7 +151,7 @@ class ToolKind(models.TextChoices):
 
 
 class PaymentMethod(models.TextChoices):
-    CASH = "cash", _("Cash")
+    CASH = "cash", pgettext_lazy("payment method", "Cash")
     CARD = "card", _("Bank card")
     ALIPAY = "alipay", _("Alipay")
     WECHAT = "wechat", _("WeChat Pay")

@@ -450,7 +450,7 @@ def money_rows(order: RepairOrder) -> list[MoneyRow]:
         ),
     ]
     rows += [
-        MoneyRow(label, amount, Decimal(0), amount)
+        MoneyRow(label, amount, Decimal("0.00"), amount)
         for _f, label, amount in order_fees(order)
         if amount
     ]
@@ -458,7 +458,7 @@ def money_rows(order: RepairOrder) -> list[MoneyRow]:
         rows.append(
             MoneyRow(
                 _("Settlement discount"),
-                Decimal(0),
+                Decimal("0.00"),
                 order.settlement_discount,
                 -order.settlement_discount,
             )
