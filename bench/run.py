@@ -123,6 +123,11 @@ SCENARIOS = {
     # The list's requests are 50 whatever --queries says: a page costs more than a search.
     "complaint_list": _scenario("bench_complaints", "complaint_list", n="n"),
     "complaint_dashboard": _scenario("bench_complaints", "complaint_dashboard", n="n"),
+    # After-sales, each with 200 vehicles in the measured dealer's shop.
+    "orders": _scenario("bench_orders", "repair_orders"),
+    "kanban": _scenario("bench_kanban", "kanban"),
+    "settlement": _scenario("bench_settlement", "settlement_50_lines"),
+    "appointments": _scenario("bench_appointments", "day_book"),
 }
 
 
