@@ -49,7 +49,7 @@ class FuelLevel(models.IntegerChoices):
 
 
 class OrderState(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("repair order state", "Open")
     ESTIMATED = "estimated", _("Estimated")
     CONFIRMED = "confirmed", _("Confirmed")
     DISPATCHED = "dispatched", _("Dispatched")
@@ -58,7 +58,7 @@ class OrderState(models.TextChoices):
     REWORK = "rework", _("Rework")
     READY = "ready", _("Ready for delivery")
     SETTLED = "settled", _("Settled")
-    RELEASED = "released", _("Released")
+    RELEASED = "released", pgettext_lazy("repair order state", "Released")
     CANCELLED = "cancelled", _("Cancelled")
 
 
