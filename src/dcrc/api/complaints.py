@@ -30,13 +30,12 @@ from dcrc.complaints.services import (
     complaint_register,
     manufacturer_staff,
 )
-from dcrc.core.choices import AccessAction
 from dcrc.core.forms import date_in_range
 from dcrc.core.models import Dealer, User
-from dcrc.core.services import personal_data_access_record
 from dcrc.customers import normalize
 from dcrc.customers.models import Customer, Vehicle
 
+from .audit import unmask_allowed, unmasked_reads_record
 from .auth import api_user
 from .customers import _dealer_filter, _dealer_of_new_customer
 from .errors import forbidden
@@ -276,31 +275,8 @@ def _require(user: User, permission: str, message: str) -> None:
         raise forbidden(message)
 
 
-def _unmask(user: User, unmask: bool) -> bool:
-    if unmask and not user.has_perm("customers.reveal_phone"):
-        raise forbidden(_("Your role may not see unmasked phone numbers."))
-    return unmask
-
-
 def _record_reads(request: HttpRequest, unmask: bool, rows: list[Complaint]) -> None:
-    """Log an unmasked read (PIPL): one entry per dealer whose complaints were shown."""
-    if not unmask or not rows:
-        return
-    by_dealer: dict[int, list[Complaint]] = {}
-    for complaint in rows:
-        by_dealer.setdefault(complaint.dealer_id, []).append(complaint)
-    detail = f"{request.method} {request.get_full_path()} (contact_phone)"
-    for dealer_rows in by_dealer.values():
-        personal_data_access_record(
-            user=api_user(request),
-            action=AccessAction.API_READ,
-            object_type="complaint",
-            object_id=dealer_rows[0].pk if len(rows) == 1 else None,
-            dealer=dealer_rows[0].dealer,
-            detail=detail,
-            row_count=len(dealer_rows),
-            ip_address=request.META.get("REMOTE_ADDR") or None,
-        )
+    unmasked_reads_record(request, unmask, rows, object_type="complaint", fields="contact_phone")
 
 
 def _visible(user: User, dealer: Dealer | None = None):
@@ -326,7 +302,7 @@ def complaint_list(request: HttpRequest, params: Query[ComplaintListParams]) -> 
     """Complaints, newest first. Manufacturer staff see escalated complaints only."""
     user = api_user(request)
     _require(user, "complaints.view", _("Your role may not see complaints."))
-    unmask = _unmask(user, params.unmask)
+    unmask = unmask_allowed(user, params.unmask)
     rows = _visible(user, _dealer_filter(user, params.dealer))
     if params.state:
         rows = rows.filter(state=params.state)
@@ -364,7 +340,7 @@ def complaint_get(
     """One complaint with its log and the moves possible now."""
     user = api_user(request)
     _require(user, "complaints.view", _("Your role may not see complaints."))
-    unmask = _unmask(user, params.unmask)
+    unmask = unmask_allowed(user, params.unmask)
     complaint = _complaint(user, complaint_id)
     _record_reads(request, unmask, [complaint])
     return _detail_out(complaint, unmask)
@@ -406,7 +382,7 @@ def complaint_create(
     phone. An important complaint is escalated to the manufacturer at once."""
     user = api_user(request)
     _require(user, "complaints.register", _("Your role may not register complaints."))
-    unmask = _unmask(user, params.unmask)
+    unmask = unmask_allowed(user, params.unmask)
     dealer = _dealer_of_new_customer(user, payload.dealer)
     customer, vehicle = _customer_and_vehicle(dealer, payload)
     phone = payload.contact_phone

@@ -19,15 +19,14 @@ from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import AfterValidator
 
-from dcrc.core.choices import AccessAction
 from dcrc.core.forms import date_in_range
 from dcrc.core.models import User
-from dcrc.core.services import personal_data_access_record
 from dcrc.customers import normalize
 from dcrc.service import order_selectors as selectors
 from dcrc.service.choices import BusinessType, OrderState
 from dcrc.service.models import RepairOrder
 
+from .audit import unmask_allowed, unmasked_reads_record
 from .auth import api_user
 from .customers import _dealer_filter
 from .errors import forbidden
@@ -271,31 +270,10 @@ def _detail_out(order: RepairOrder, unmask: bool) -> dict[str, Any]:
     return data
 
 
-def _unmask(user: User, unmask: bool) -> bool:
-    if unmask and not user.has_perm("customers.reveal_phone"):
-        raise forbidden(_("Your role may not see unmasked phone numbers."))
-    return unmask
-
-
 def _record_reads(request: HttpRequest, unmask: bool, rows: list[RepairOrder]) -> None:
-    """Log an unmasked read (PIPL): one entry per dealer whose orders were shown."""
-    if not unmask or not rows:
-        return
-    by_dealer: dict[int, list[RepairOrder]] = {}
-    for order in rows:
-        by_dealer.setdefault(order.dealer_id, []).append(order)
-    detail = f"{request.method} {request.get_full_path()} (mobile, contact_phone)"
-    for dealer_rows in by_dealer.values():
-        personal_data_access_record(
-            user=api_user(request),
-            action=AccessAction.API_READ,
-            object_type="repair_order",
-            object_id=dealer_rows[0].pk if len(rows) == 1 else None,
-            dealer=dealer_rows[0].dealer,
-            detail=detail,
-            row_count=len(dealer_rows),
-            ip_address=request.META.get("REMOTE_ADDR") or None,
-        )
+    unmasked_reads_record(
+        request, unmask, rows, object_type="repair_order", fields="mobile, contact_phone"
+    )
 
 
 def _local_midnight(day: datetime.date) -> datetime.datetime:
@@ -312,7 +290,7 @@ def repair_order_list(request: HttpRequest, params: Query[OrderListParams]) -> d
     """Repair orders, newest first, of the dealers you may see."""
     user = api_user(request)
     _require_view(user)
-    unmask = _unmask(user, params.unmask)
+    unmask = unmask_allowed(user, params.unmask)
     rows = selectors.orders_for_user(user, _dealer_filter(user, params.dealer))
     if params.state:
         rows = rows.filter(state=params.state)
@@ -350,7 +328,7 @@ def repair_order_get(
     """One repair order with its job and part lines and its totals."""
     user = api_user(request)
     _require_view(user)
-    unmask = _unmask(user, params.unmask)
+    unmask = unmask_allowed(user, params.unmask)
     order = selectors.orders_for_user(user).filter(pk=order_id).first()
     if order is None:
         raise HttpError(404, "Not Found")
