@@ -401,6 +401,15 @@ def _part_line_or_404(order: RepairOrder, line_pk: int) -> PartLine:
     return line
 
 
+def _line_remove(request, order: RepairOrder, remove):
+    """Run a line's removal and answer the lines partial, with the refusal if there is one."""
+    try:
+        remove()
+    except ValidationError as error:
+        return _lines_answer(request, order, _error_messages(error))
+    return _lines_answer(request, order)
+
+
 @require_POST
 @login_required
 @can_receive
@@ -422,11 +431,7 @@ def job_line_change(request, pk: int, line: int):
 def job_line_remove(request, pk: int, line: int):
     order = _order_or_404(request, pk)
     job = _job_line_or_404(order, line)
-    try:
-        orders.job_line_remove(line=job, by=request.user)
-    except ValidationError as error:
-        return _lines_answer(request, order, _error_messages(error))
-    return _lines_answer(request, order)
+    return _line_remove(request, order, lambda: orders.job_line_remove(line=job, by=request.user))
 
 
 @require_POST
@@ -468,11 +473,9 @@ def part_line_change(request, pk: int, line: int):
 def part_line_remove(request, pk: int, line: int):
     order = _order_or_404(request, pk)
     part_line = _part_line_or_404(order, line)
-    try:
-        orders.part_line_remove(line=part_line, by=request.user)
-    except ValidationError as error:
-        return _lines_answer(request, order, _error_messages(error))
-    return _lines_answer(request, order)
+    return _line_remove(
+        request, order, lambda: orders.part_line_remove(line=part_line, by=request.user)
+    )
 
 
 @login_required
